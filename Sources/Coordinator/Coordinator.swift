@@ -1,0 +1,13 @@
+import ArgumentParser
+import Foundation
+import Shared
+
+@main
+struct CoordinatorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "urnn-coordinator",
+        abstract: "Expand a sweep into jobs, hand them to workers over ZeroMQ, store and report results.",
+        version: BuildInfo.version,
+        subcommands: []
+    )
+}

@@ -1,0 +1,86 @@
+import Foundation
+
+/// Student model families.
+public enum ModelKind: String, Codable, Sendable, CaseIterable {
+    /// ReLU RNN, unconstrained W.
+    case rnn
+    /// ReLU RNN with W projected onto the orthogonal matrices (U V^T of its SVD) after every step.
+    case urnn
+    /// ReLU RNN with W's singular values clipped to at most 1 after every step.
+    case crnn
+    /// LSTM with a linear readout.
+    case lstm
+}
+
+public enum OptimizerKind: String, Codable, Sendable, CaseIterable {
+    case adam, rmsprop, sgd
+}
+
+/// How the output noise variance is set from the target SNR.
+public enum NoiseRule: String, Codable, Sendable, CaseIterable {
+    /// noise var = 10^(-SNR/10) * var(y0) per output: optimal R^2 = 1/(1+10^(-SNR/10)) (the poster).
+    case variance
+    /// noise var = 10^(-SNR/10) * mean(y0^2) (the authors' script).
+    case meanSquare
+}
+
+/// The synthetic contractive-teacher job (Figures 2 and 3). Defaults are the paper's.
+public struct SyntheticSpec: Codable, Hashable, Sendable {
+    public var model: ModelKind
+    public var hidden: Int
+    public var snrDB: Double
+    /// Fixes the teacher and its data; every model and size of one realization sees the same data.
+    public var realization: Int
+    /// Student seed (initialisation and batch order). Results depend only on spec + seed.
+    public var seed: Int
+    public var epochs: Int
+    public var learningRate: Double
+    public var optimizer: OptimizerKind
+    public var batchSize: Int
+    /// Gradient-norm clipping threshold; nil = no clipping.
+    public var clipNorm: Double?
+    public var sequences: Int
+    public var steps: Int
+    public var trainSequences: Int
+    public var inputs: Int
+    public var teacherHidden: Int
+    public var outputs: Int
+    /// Teacher W = I - eps A^T A / ||A||^2.
+    public var eps: Double
+    /// If false, W = I - eps A^T A (the authors' script variant, without the division).
+    public var normalizeA: Bool
+    public var noiseRule: NoiseRule
+
+    public init(model: ModelKind, hidden: Int, snrDB: Double = 20, realization: Int = 0, seed: Int = 0,
+                epochs: Int = 100, learningRate: Double = 0.01, optimizer: OptimizerKind = .adam,
+                batchSize: Int = 10, clipNorm: Double? = 1.0, sequences: Int = 1000, steps: Int = 1000,
+                trainSequences: Int = 700, inputs: Int = 2, teacherHidden: Int = 4, outputs: Int = 2,
+                eps: Double = 0.01, normalizeA: Bool = true, noiseRule: NoiseRule = .variance) {
+        self.model = model; self.hidden = hidden; self.snrDB = snrDB; self.realization = realization
+        self.seed = seed; self.epochs = epochs; self.learningRate = learningRate; self.optimizer = optimizer
+        self.batchSize = batchSize; self.clipNorm = clipNorm; self.sequences = sequences; self.steps = steps
+        self.trainSequences = trainSequences; self.inputs = inputs; self.teacherHidden = teacherHidden
+        self.outputs = outputs; self.eps = eps; self.normalizeA = normalizeA; self.noiseRule = noiseRule
+    }
+
+    public var summary: String {
+        "\(model.rawValue) h=\(hidden) snr=\(snrDB)dB r=\(realization) seed=\(seed) lr=\(learningRate) ep=\(epochs)"
+    }
+
+    public func validate() throws {
+        func bad(_ f: String, _ m: String) -> SpecError { SpecError(field: f, message: m) }
+        guard hidden > 0 else { throw bad("hidden", "must be a positive integer, got \(hidden)") }
+        guard epochs >= 1 else { throw bad("epochs", "must be at least 1, got \(epochs)") }
+        guard snrDB.isFinite else { throw bad("snr", "must be a finite number of dB, got \(snrDB)") }
+        guard learningRate.isFinite, learningRate > 0 else { throw bad("lr", "must be finite and > 0, got \(learningRate)") }
+        guard batchSize >= 1 else { throw bad("batch", "must be at least 1, got \(batchSize)") }
+        if let c = clipNorm { guard c.isFinite, c > 0 else { throw bad("clip", "must be finite and > 0, got \(c)") } }
+        guard realization >= 0 else { throw bad("realization", "must be >= 0, got \(realization)") }
+        guard steps >= 1 else { throw bad("steps", "must be at least 1, got \(steps)") }
+        guard trainSequences >= 1, trainSequences < sequences else {
+            throw bad("train-sequences", "must be in 1..<sequences (\(sequences)), got \(trainSequences)")
+        }
+        guard inputs >= 1, teacherHidden >= 1, outputs >= 1 else { throw bad("dims", "inputs, teacher hidden and outputs must be >= 1") }
+        guard eps.isFinite, eps > 0, eps < 1 else { throw bad("eps", "must be in (0, 1), got \(eps)") }
+    }
+}

@@ -1,0 +1,19 @@
+import Foundation
+
+/// Runs any job kind with the shared core. Synchronous; call it from a job thread.
+/// `progress` receives human-readable progress lines (may be called from the same thread).
+public enum JobExecutor {
+    public static func run(_ spec: JobSpec, progress: @escaping @Sendable (String) -> Void = { _ in }) throws -> JobOutcome {
+        try spec.validate()
+        switch spec.kind {
+        case .noop:
+            let n = spec.noop!
+            if let ms = n.sleepMilliseconds, ms > 0 { usleep(UInt32(ms) * 1000) }
+            return JobOutcome(metrics: ["token": Double(n.token)])
+        case .synthetic:
+            throw SpecError(field: "kind", message: "synthetic jobs are not implemented in this build")
+        case .theorem1, .theorem2, .theorem3:
+            throw SpecError(field: "kind", message: "\(spec.kind.rawValue) jobs are not implemented in this build")
+        }
+    }
+}
