@@ -2,12 +2,21 @@ import ArgumentParser
 import Foundation
 import Shared
 
+/// `urnn-worker --connect tcp://HOST:5555 [--slots N]` serves a coordinator;
+/// `urnn-worker run ...` runs one synthetic job standalone;
+/// `urnn-worker theory theorem1 ...` runs one theorem demonstration.
 @main
 struct WorkerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "urnn-worker",
-        abstract: "Run URNNSweep jobs: standalone (`run`) or for a coordinator (`--connect`).",
+        abstract: "Run URNNSweep jobs: standalone (`run`, `theory`) or for a coordinator (`--connect`).",
         version: BuildInfo.version,
-        subcommands: []
+        subcommands: [RunCommand.self, TheoryCommand.self]
     )
+
+    @OptionGroup var serve: ServeOptions
+
+    func run() throws {
+        try ServeCommand.serve(serve)
+    }
 }

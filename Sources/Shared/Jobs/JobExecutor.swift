@@ -11,9 +11,9 @@ public enum JobExecutor {
             if let ms = n.sleepMilliseconds, ms > 0 { usleep(UInt32(ms) * 1000) }
             return JobOutcome(metrics: ["token": Double(n.token)])
         case .synthetic:
-            throw SpecError(field: "kind", message: "synthetic jobs are not implemented in this build")
+            return try SyntheticExperiment.run(spec.synthetic!, progress: progress)
         case .theorem1, .theorem2, .theorem3:
-            throw SpecError(field: "kind", message: "\(spec.kind.rawValue) jobs are not implemented in this build")
+            return try TheoryJobs.run(kind: spec.kind, spec: spec.theory!, progress: progress)
         }
     }
 }
