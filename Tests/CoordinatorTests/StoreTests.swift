@@ -173,6 +173,7 @@ import Testing
     @Test func missingOrDamagedStoreGivesAClearError() throws {
         let dir = TempDir()
         #expect(throws: StoreError.self) { try Store(path: dir.path("absent.sqlite"), create: false) }
+        #expect(try Store(path: dir.path("new/dir/made.sqlite")).counts().total == 0)
         try Data("this is not a database, just bytes long enough to look like a header......".utf8)
             .write(to: URL(fileURLWithPath: dir.path("junk.sqlite")))
         do {

@@ -41,7 +41,8 @@ public final class Store: Sendable {
         case normal = "NORMAL"
     }
 
-    /// Opens (and creates, unless `create` is false) the store at `path`, migrating its schema.
+    /// Opens (and creates, with its directory, unless `create` is false) the store at `path`,
+    /// migrating its schema.
     /// `busyTimeout`: seconds to wait for another connection's write lock before failing.
     public init(path: String, create: Bool = true, durability: Durability = .full, busyTimeout: Double = 10,
                 clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) throws(StoreError) {
@@ -49,6 +50,12 @@ public final class Store: Sendable {
         self.clock = clock
         if !create && !FileManager.default.fileExists(atPath: path) {
             throw StoreError(.open, "no store at \(path)")
+        }
+        let parent = (path as NSString).deletingLastPathComponent
+        if create && !parent.isEmpty {
+            try StoreError.wrap(.open, "create directory \(parent)") {
+                try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+            }
         }
         var config = Configuration()
         config.busyMode = .timeout(busyTimeout)
