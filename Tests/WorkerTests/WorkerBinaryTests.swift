@@ -1,0 +1,100 @@
+import ArgumentParser
+import Foundation
+import Testing
+@testable import Shared
+@testable import Worker
+
+/// The real `urnn-worker` binary, as `swift build` left it, against a test coordinator.
+@Suite struct WorkerBinaryTests {
+    static let binary: URL = {
+        // Tests/WorkerTests/ThisFile.swift -> package root.
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug/urnn-worker")
+    }()
+
+    /// Starts the worker with stderr captured to a file (a pipe could fill and block it).
+    func launch(_ args: [String]) throws -> (Process, URL) {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build first: \(Self.binary.path)")
+        let p = Process()
+        p.executableURL = Self.binary
+        p.arguments = args
+        let logURL = FileManager.default.temporaryDirectory.appendingPathComponent("urnn-worker-test-\(UUID().uuidString).log")
+        _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        p.standardError = try FileHandle(forWritingTo: logURL)
+        try p.run()
+        return (p, logURL)
+    }
+
+    func waitExit(_ p: Process, seconds: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while p.isRunning, Date() < deadline { usleep(10_000) }
+        return !p.isRunning
+    }
+
+    @Test func servesJobsAndHandsBackUnfinishedOnesOnSIGTERM() throws {
+        let coord = try FakeCoordinator()
+        let id = "bin-\(getpid())-\(UInt16.random(in: 0...UInt16.max))"
+        let (p, logURL) = try launch(["--connect", coord.endpoint, "--slots", "2", "--id", id, "--heartbeat-ms", "50", "--liveness", "5"])
+        defer { if p.isRunning { p.terminate() } }
+
+        let (rid, hello) = try coord.handshake(liveness: 5)
+        #expect(rid == Data(id.utf8) && hello.workerID == id && hello.slots == 2 && hello.pid == Int(p.processIdentifier))
+        guard case .ready(let r) = try coord.expect(.ready).message else { return }
+        #expect(r.credit == 2)
+        let quick = FakeCoordinator.assign(1), long = FakeCoordinator.assign(2, sleepMs: 30_000)
+        try coord.send(.assign(quick), to: rid)
+        try coord.send(.assign(long), to: rid)
+        guard case .result(let res) = try coord.expect(.result).message else { return }
+        #expect(res.jobID == quick.jobID && res.outcome.metrics["token"] == 1)
+        try coord.send(.ack(.init(jobID: quick.jobID)), to: rid)
+
+        kill(p.processIdentifier, SIGTERM)
+        var handedBack: [String]?
+        while handedBack == nil, let (_, m) = try coord.next(within: 3000) {
+            if case .disconnect(let d) = m { handedBack = d.jobs }
+        }
+        #expect(handedBack == [long.jobID])
+        #expect(waitExit(p, seconds: 5))
+        #expect(p.terminationReason == .exit && p.terminationStatus == 0)
+        let log = try String(contentsOf: logURL, encoding: .utf8)
+        #expect(log.contains("stopping (SIGTERM)"))
+        try? FileManager.default.removeItem(at: logURL)
+    }
+
+    @Test func resendsTheUnackedResultToARestartedCoordinator() throws {
+        var coord = try FakeCoordinator()
+        let endpoint = coord.endpoint
+        let (p, logURL) = try launch(["--connect", endpoint, "--slots", "1", "--heartbeat-ms", "50", "--liveness", "3"])
+        defer { if p.isRunning { p.terminate() }; try? FileManager.default.removeItem(at: logURL) }
+        let (rid, _) = try coord.handshake(session: "a")
+        try coord.expect(.ready)
+        let job = FakeCoordinator.assign(5)
+        try coord.send(.assign(job), to: rid)
+        guard case .result(let first) = try coord.expect(.result).message else { return }
+        coord.close()
+        coord = try FakeCoordinator(endpoint: endpoint)
+        let (rid2, _) = try coord.handshake(session: "b")
+        #expect(rid2 == rid)
+        var again: Message.Result?
+        while again == nil, let (_, m) = try coord.next(within: 3000) {
+            if case .result(let r) = m { again = r }
+        }
+        #expect(again == first)
+        try coord.send(.ack(.init(jobID: job.jobID)), to: rid2)
+        kill(p.processIdentifier, SIGINT)
+        #expect(waitExit(p, seconds: 5))
+        #expect(p.terminationStatus == 0)
+    }
+
+    @Test func optionsAreValidated() throws {
+        #expect(throws: (any Error).self) { try WorkerCommand.parseAsRoot(["--connect", "tcp://h:1", "--slots", "0"]) }
+        #expect(throws: (any Error).self) { try WorkerCommand.parseAsRoot(["--connect", "tcp://h:1", "--liveness", "1"]) }
+        #expect(throws: (any Error).self) { try WorkerCommand.parseAsRoot(["--connect", "tcp://h:1", "--curve-secret-file", "/x"]) }
+        let cmd = try #require(try WorkerCommand.parseAsRoot(["--connect", "tcp://h:1"]) as? WorkerCommand)
+        let c = try cmd.serve.configuration(endpoint: "tcp://h:1")
+        #expect(c.slots == ProcessInfo.processInfo.activeProcessorCount)
+        #expect(c.workerID.hasPrefix(c.host + "-\(getpid())-") && c.workerID.count == c.host.count + "\(getpid())".count + 6)
+        #expect(c.heartbeatMs == 1000 && c.liveness == 4 && c.curve == nil)
+        #expect(WorkerCommand.configuration.commandName == "urnn-worker")
+    }
+}
