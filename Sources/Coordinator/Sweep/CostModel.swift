@@ -7,10 +7,12 @@ import Shared
 ///
 /// Synthetic jobs (one sequence-step = one time step of one sequence):
 ///
-///     seconds = scale * epochs * ( train * steps * trainStep(model, h)
-///                                + (sequences - train) * steps * trainStep(model, h) / 3
-///                                + ceil(train / batch) * projection(model, h) )
+///     seconds = scale * ( setup + epochs * ( train * steps * trainStep(model, h)
+///                                          + (sequences - train) * steps * trainStep(model, h) / 3
+///                                          + ceil(train / batch) * projection(model, h) ) )
 ///
+///     setup = 0.05 s + (100 * 100 + sequences) * steps * 50 ns   teacher bias calibration (100 rounds
+///                                                                 of 100 sequences) and data generation
 ///     trainStep(rnn | urnn | crnn, h) = 0.30 us + 2.0 ns * (h + inputs)^2    forward + backward
 ///     trainStep(lstm, h)              = 0.60 us + 8.0 ns * (h + inputs)^2    four gates
 ///     projection(urnn | crnn, h)      = 10 us + 5 ns * h^3                   SVD after each step
@@ -44,7 +46,8 @@ public struct CostModel: Sendable {
             let train = Double(s.trainSequences), test = Double(s.sequences - s.trainSequences)
             let batches = (Double(s.trainSequences) / Double(s.batchSize)).rounded(.up)
             let epoch = train * Double(s.steps) * step + test * Double(s.steps) * step / 3 + batches * projection
-            return scale * Double(s.epochs) * epoch
+            let setup = 0.05 + Double(100 * 100 + s.sequences) * Double(s.steps) * 50e-9
+            return scale * (setup + Double(s.epochs) * epoch)
         case .theorem1:
             let n = Double(job.theory?.n ?? 1)
             return scale * (0.05 + 10_000 * 4e-9 * 4 * n * n)

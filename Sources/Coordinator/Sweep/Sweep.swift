@@ -13,7 +13,7 @@ public struct Sweep: Sendable {
     public var jobs: [JobSpec]
     /// The grid axes, in file order (first varies slowest).
     public var axes: [SweepAxis]
-    /// Single values applied to every job, in file order (grid entries with one value included).
+    /// The `fixed` values applied to every job, in file order (one-value grid entries stay axes).
     public var fixed: [(key: String, value: String)]
 
     /// Index into `axes[axis].values` of the value job number `job` uses (mixed radix, last axis fastest).
