@@ -139,6 +139,15 @@ import Testing
         #expect(KindSchema.synthetic.fields.count == 19)
     }
 
+    /// Fails when `SyntheticSpec` gains a stored property that sweep files cannot set yet:
+    /// add a `FieldInfo` line (and a `make` case) in SweepFields.swift.
+    @Test func sweepFilesCoverEverySyntheticSpecProperty() {
+        let properties = Set(Mirror(reflecting: SyntheticSpec(model: .rnn, hidden: 1)).children.compactMap(\.label))
+        let covered = Set(KindSchema.synthetic.fields.map(\.property))
+        #expect(properties.subtracting(covered).isEmpty, "SyntheticSpec properties without a sweep key: \(properties.subtracting(covered).sorted())")
+        #expect(covered.subtracting(properties).isEmpty, "sweep keys for missing properties: \(covered.subtracting(properties).sorted())")
+    }
+
     @Test func planDescribesCountsAxesAndCost() throws {
         let s = try SweepFile.load(pathOrPresetName: "paper-fig2")
         let text = Plan.describe(s, model: CostModel(), cores: 2)

@@ -32,12 +32,16 @@ struct FieldInfo: Sendable {
     /// Keys whose line to point at when this field was not written (it kept its default)
     /// but its default clashes with them, e.g. `train` with `sequences`.
     let related: [String]
+    /// The spec's stored property this key sets (a test checks every `SyntheticSpec` property has a key).
+    let property: String
     /// A per-value check beyond `validate()`; returns a message when the value is bad.
     let check: @Sendable (FieldValue) -> String?
 
-    init(_ key: String, _ type: FieldType, spec: [String]? = nil, related: [String] = [],
+    init(_ key: String, _ type: FieldType, property: String? = nil, spec: [String]? = nil, related: [String] = [],
          check: @escaping @Sendable (FieldValue) -> String? = { _ in nil }) {
-        self.key = key; self.type = type; self.specNames = spec ?? [key]; self.related = related; self.check = check
+        self.key = key; self.type = type; self.property = property ?? key
+        self.specNames = (spec ?? [key]) + [property ?? key]
+        self.related = related; self.check = check
     }
 }
 
@@ -68,23 +72,23 @@ struct KindSchema: Sendable {
         fields: [
             FieldInfo("model", .choice(ModelKind.allCases.map(\.rawValue))),
             FieldInfo("hidden", .int),
-            FieldInfo("snr", .double),
+            FieldInfo("snr", .double, property: "snrDB"),
             FieldInfo("realization", .int),
             FieldInfo("seed", .int),
             FieldInfo("epochs", .int),
-            FieldInfo("lr", .double),
+            FieldInfo("lr", .double, property: "learningRate"),
             FieldInfo("optimizer", .choice(OptimizerKind.allCases.map(\.rawValue))),
-            FieldInfo("batch", .int),
-            FieldInfo("clip", .optionalDouble),
+            FieldInfo("batch", .int, property: "batchSize"),
+            FieldInfo("clip", .optionalDouble, property: "clipNorm"),
             FieldInfo("sequences", .int, spec: ["sequences"], related: ["train"]),
             FieldInfo("steps", .int),
-            FieldInfo("train", .int, spec: ["train-sequences", "train"], related: ["sequences"]),
+            FieldInfo("train", .int, property: "trainSequences", spec: ["train-sequences", "train"], related: ["sequences"]),
             FieldInfo("inputs", .int, spec: ["dims", "inputs"]),
-            FieldInfo("teacher_hidden", .int, spec: ["dims", "teacher-hidden", "teacherHidden"]),
+            FieldInfo("teacher_hidden", .int, property: "teacherHidden", spec: ["dims", "teacher-hidden", "teacherHidden"]),
             FieldInfo("outputs", .int, spec: ["dims", "outputs"]),
             FieldInfo("eps", .double),
-            FieldInfo("normalize_a", .bool, spec: ["normalize-a", "normalizeA"]),
-            FieldInfo("noise_rule", .choice(NoiseRule.allCases.map(\.rawValue)), spec: ["noise-rule", "noiseRule"]),
+            FieldInfo("normalize_a", .bool, property: "normalizeA", spec: ["normalize-a", "normalizeA"]),
+            FieldInfo("noise_rule", .choice(NoiseRule.allCases.map(\.rawValue)), property: "noiseRule", spec: ["noise-rule", "noiseRule"]),
         ],
         required: ["model", "hidden"],
         make: { values in
