@@ -68,13 +68,13 @@ public enum Theorem2 {
         let ms = spec.resolvedMValues(kind: .theorem2)
         let s = try sweep(teacher: teacher, ms: ms, spec: spec, student: .relu, warm: urnn, stream: "theorem2", progress: progress)
         var (metrics, series) = Self.metrics(s)
+        metrics["rho"] = spec.resolvedRho
         let exact = zip(s.m, s.bestError).filter { $0.0 >= 2 * n }.map { $0.1 }.min() ?? .nan
         let below = zip(s.m, s.bestError).filter { $0.0 < 2 * n }.map { $0.1 }.min() ?? .nan
         metrics["n"] = Double(n)
         metrics["best_error_at_2n"] = exact
         metrics["min_error_below_2n"] = below
         metrics["gap_ratio"] = below / max(exact, 1e-300)
-        series["m"] = series["m"]
         return Result(teacher: teacher, sweep: s, outcome: JobOutcome(metrics: metrics, series: series))
     }
 }

@@ -85,6 +85,9 @@ public struct TheorySpec: Codable, Hashable, Sendable {
         if let model {
             guard kind == .theorem1 else { throw SpecError(field: "model", message: "only theorem1 takes an explicit model") }
             do { try model.check() } catch { throw SpecError(field: "model", message: error.description) }
+            guard wNorm == nil, inputs == nil, outputs == nil else {
+                throw SpecError(field: "model", message: "wNorm, inputs and outputs describe a random model; leave them unset with an explicit model")
+            }
             guard model.n == n else { throw SpecError(field: "n", message: "is \(n) but the model has \(model.n) states") }
         }
         if kind == .theorem3, let s = student, s == .identity {
