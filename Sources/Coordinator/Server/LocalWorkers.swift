@@ -1,0 +1,73 @@
+import Foundation
+
+/// Real `urnn-worker` processes started by the coordinator on loopback
+/// (`--local-workers N`). They speak the same protocol as remote workers.
+final class LocalWorkers {
+    private(set) var processes: [Process] = []
+
+    /// The worker binary: `$URNN_WORKER_BINARY`, else `urnn-worker` next to this executable.
+    static func workerBinary() throws -> URL {
+        if let p = ProcessInfo.processInfo.environment["URNN_WORKER_BINARY"] { return URL(fileURLWithPath: p) }
+        let me = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        let candidate = me.deletingLastPathComponent().appendingPathComponent("urnn-worker")
+        guard FileManager.default.isExecutableFile(atPath: candidate.path) else {
+            throw CoordinatorError.setup("cannot find urnn-worker next to \(me.path); build it (swift build) or set URNN_WORKER_BINARY")
+        }
+        return candidate
+    }
+
+    /// Starts `count` workers connecting to `endpoint`, each with `slots` slots.
+    func start(count: Int, endpoint: String, slots: Int, extraArguments: [String] = []) throws {
+        let binary = try Self.workerBinary()
+        for i in 0..<count {
+            let p = Process()
+            p.executableURL = binary
+            p.arguments = ["--connect", endpoint, "--slots", String(slots), "--id", "local-\(ProcessInfo.processInfo.processIdentifier)-\(i)"] + extraArguments
+            try p.run()
+            processes.append(p)
+        }
+    }
+
+    /// Sends SIGTERM to every worker still running and waits up to `timeout` seconds,
+    /// then SIGKILLs what is left.
+    func stop(timeout: Double = 10) {
+        for p in processes where p.isRunning { kill(p.processIdentifier, SIGTERM) }
+        let deadline = Date().addingTimeInterval(timeout)
+        while processes.contains(where: { $0.isRunning }), Date() < deadline { usleep(20_000) }
+        for p in processes where p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() }
+    }
+
+    var alive: Int { processes.filter { $0.isRunning }.count }
+}
+
+/// Errors the coordinator reports to the user (the executable turns them into exit codes).
+enum CoordinatorError: Error, CustomStringConvertible {
+    case setup(String)
+    case insecureBind(String)
+    var description: String {
+        switch self {
+        case .setup(let m): return m
+        case .insecureBind(let m): return m
+        }
+    }
+}
+
+/// Secure by default: a bind address that is not loopback needs CURVE keys or `--insecure`.
+enum BindPolicy {
+    static func isLoopback(_ endpoint: String) -> Bool {
+        if endpoint.hasPrefix("ipc://") || endpoint.hasPrefix("inproc://") { return true }
+        guard endpoint.hasPrefix("tcp://") else { return false }
+        let rest = endpoint.dropFirst("tcp://".count)
+        // host is everything before the last ':' (IPv6 in brackets).
+        guard let colon = rest.lastIndex(of: ":") else { return false }
+        let host = rest[..<colon]
+        return host == "localhost" || host.hasPrefix("127.") || host == "[::1]"
+    }
+
+    static func check(endpoint: String, hasCurveKeys: Bool, insecure: Bool) throws {
+        if isLoopback(endpoint) || hasCurveKeys || insecure { return }
+        throw CoordinatorError.insecureBind(
+            "refusing to bind \(endpoint) without CURVE keys: anyone who can reach it could take jobs or send results. "
+            + "Configure --curve-secret-file, or say --insecure on a trusted network.")
+    }
+}
