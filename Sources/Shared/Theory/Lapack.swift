@@ -1,0 +1,76 @@
+// The few LAPACK calls the theory module needs, behind a safe API.
+// LAPACKE's row-major layout is used for clarity; it transposes internally,
+// which costs nothing that matters at these sizes (n <= 128).
+
+import CLapack
+
+/// Singular value decomposition and what is built from it.
+public enum DenseLinearAlgebra {
+    /// A = U diag(s) V^T with U (r x r), V^T (c x c) orthogonal and s descending (LAPACK dgesvd).
+    public static func svd(_ a: Matrix) throws(TheoryError) -> (u: Matrix, s: [Double], vt: Matrix) {
+        let r = a.rows, c = a.cols
+        guard r > 0, c > 0 else { return (Matrix.identity(r), [], Matrix.identity(c)) }
+        guard a.isFinite else { throw TheoryError.lapack(routine: "dgesvd", info: -6, detail: "matrix has non-finite entries") }
+        var work = a.data
+        var s = [Double](repeating: 0, count: min(r, c))
+        var u = [Double](repeating: 0, count: r * r)
+        var vt = [Double](repeating: 0, count: c * c)
+        var superb = [Double](repeating: 0, count: max(1, min(r, c) - 1))
+        let all = CChar(UInt8(ascii: "A"))
+        let info = LAPACKE_dgesvd(Int32(LAPACK_ROW_MAJOR), all, all, LapackInt(r), LapackInt(c), &work, LapackInt(c),
+                                  &s, &u, LapackInt(r), &vt, LapackInt(c), &superb)
+        guard info == 0 else { throw TheoryError.lapack(routine: "dgesvd", info: Int(info), detail: "SVD of a \(r)x\(c) matrix failed") }
+        return (Matrix(rows: r, cols: r, data: u), s, Matrix(rows: c, cols: c, data: vt))
+    }
+
+    /// Singular values only, descending.
+    public static func singularValues(_ a: Matrix) throws(TheoryError) -> [Double] {
+        let r = a.rows, c = a.cols
+        guard r > 0, c > 0 else { return [] }
+        guard a.isFinite else { throw TheoryError.lapack(routine: "dgesvd", info: -6, detail: "matrix has non-finite entries") }
+        var work = a.data
+        var s = [Double](repeating: 0, count: min(r, c))
+        var dummyU = [Double](repeating: 0, count: 1), dummyV = [Double](repeating: 0, count: 1)
+        var superb = [Double](repeating: 0, count: max(1, min(r, c) - 1))
+        let none = CChar(UInt8(ascii: "N"))
+        let info = LAPACKE_dgesvd(Int32(LAPACK_ROW_MAJOR), none, none, LapackInt(r), LapackInt(c), &work, LapackInt(c),
+                                  &s, &dummyU, 1, &dummyV, 1, &superb)
+        guard info == 0 else { throw TheoryError.lapack(routine: "dgesvd", info: Int(info), detail: "singular values of a \(r)x\(c) matrix failed") }
+        return s
+    }
+
+    /// Spectral norm ||A||_2 = largest singular value (0 for an empty matrix).
+    public static func spectralNorm(_ a: Matrix) throws(TheoryError) -> Double {
+        try singularValues(a).first ?? 0
+    }
+
+    /// The orthogonal polar factor U V^T of a square A = U S V^T: the orthogonal matrix nearest A
+    /// in Frobenius norm. This is the URNN projection used after every optimizer step.
+    public static func polarFactor(_ a: Matrix) throws(TheoryError) -> Matrix {
+        precondition(a.rows == a.cols)
+        let (u, _, vt) = try svd(a)
+        return u * vt
+    }
+
+    /// The two defect operators of a contraction W = P diag(s) Q^T (||W|| <= 1), from one SVD:
+    ///   D_W   = (I - W^T W)^(1/2) = Q diag(sqrt(1 - s^2)) Q^T   (cols x cols)
+    ///   D_W^T = (I - W W^T)^(1/2) = P diag(sqrt(1 - s^2)) P^T   (rows x rows)
+    /// 1 - s^2 is formed as (1 - s)(1 + s) for accuracy near s = 1 and clamped at 0.
+    /// Taking both from one SVD keeps the intertwining W D_W = D_W^T W exact up to rounding.
+    public static func defects(_ w: Matrix) throws(TheoryError) -> (dW: Matrix, dWt: Matrix) {
+        precondition(w.rows == w.cols, "the dilation here is for square W")
+        let (p, s, qt) = try svd(w)
+        let root = s.map { max(0, (1 - $0) * (1 + $0)).squareRoot() }
+        let q = qt.transposed
+        let dW = q * Matrix.diagonal(root) * qt
+        let dWt = p * Matrix.diagonal(root) * p.transposed
+        return (symmetrized(dW), symmetrized(dWt))
+    }
+
+    /// (A + A^T) / 2: removes the rounding asymmetry of a product that is symmetric in exact arithmetic.
+    static func symmetrized(_ a: Matrix) -> Matrix {
+        var b = a
+        for i in 0..<a.rows { for j in 0..<a.cols { b[i, j] = 0.5 * (a[i, j] + a[j, i]) } }
+        return b
+    }
+}
