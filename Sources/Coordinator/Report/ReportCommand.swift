@@ -23,16 +23,8 @@ struct ReportCommand: ParsableCommand {
     }
 }
 
-/// Store not linked in yet.
-struct StoreNotAvailable: Error, CustomStringConvertible {
-    var path: String
-    var description: String { "store not available: reading results from \(path) is not wired up in this build" }
-}
-
-// MARK: - Store hook (for the lead to wire to Sources/Coordinator/Store)
-
-/// Reads every stored result of the store at `storePath`.
-/// TODO(lead): replace the body with the store's reader, e.g. `try ResultStore(path: storePath).allResults()`.
+/// Every stored result of the store at `storePath` (which must exist).
 func loadRecords(storePath: String) throws -> [ResultRecord] {
-    throw StoreNotAvailable(path: storePath)
+    let store = try Store(path: storePath, create: false)
+    return try store.allResults()
 }
