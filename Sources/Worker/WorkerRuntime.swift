@@ -40,7 +40,7 @@ final class WorkerRuntime: @unchecked Sendable {
     var running: [String: Message.Assign] = [:]
     var backlog: [Message.Assign] = []
     /// Finished results kept until ACKed, with when each was last sent.
-    var unacked: [String: (result: Message.Result, sentAt: Double?)] = [:]
+    var unacked: [String: (result: Message.JobResult, sentAt: Double?)] = [:]
     var unackedOrder: [String] = []
     /// FAILUREs not yet sent (no session when the job failed).
     var unsentFailures: [Message.Failure] = []

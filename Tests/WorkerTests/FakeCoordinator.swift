@@ -75,7 +75,7 @@ final class FakeCoordinator {
     func send(_ m: Message, to id: Data) throws { try router.send(m.encode(to: id)) }
 
     /// HELLO -> WELCOME; returns the worker's routing id and its HELLO.
-    func handshake(session: String = "s1", heartbeatMs: Int = 50, liveness: Int = 3,
+    func handshake(session: String = "s1", heartbeatMs: Int = 50, liveness: Int = 10,
                    sourceLocation: SourceLocation = #_sourceLocation) throws -> (id: Data, hello: Message.Hello) {
         let (id, m) = try expect(.hello, sourceLocation: sourceLocation)
         guard case .hello(let h) = m else { throw ProtocolError.badSignature }
@@ -108,7 +108,7 @@ final class RuntimeHarness: @unchecked Sendable {
     private var exitResult: Result<WorkerExit, Error>?
 
     init(endpoint: String, slots: Int = 2, id: String = "w-\(UInt32.random(in: 0...UInt32.max))",
-         heartbeatMs: Int = 50, liveness: Int = 3, curve: WorkerConfiguration.CurveClient? = nil, execute: JobExecute? = nil) throws {
+         heartbeatMs: Int = 50, liveness: Int = 10, curve: WorkerConfiguration.CurveClient? = nil, execute: JobExecute? = nil) throws {
         var c = WorkerConfiguration(endpoint: endpoint, slots: slots, workerID: id, host: "testhost", pid: 42,
                                     heartbeatMs: heartbeatMs, liveness: liveness)
         c.curve = curve

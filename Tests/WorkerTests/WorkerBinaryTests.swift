@@ -34,10 +34,10 @@ import Testing
     @Test func servesJobsAndHandsBackUnfinishedOnesOnSIGTERM() throws {
         let coord = try FakeCoordinator()
         let id = "bin-\(getpid())-\(UInt16.random(in: 0...UInt16.max))"
-        let (p, logURL) = try launch(["--connect", coord.endpoint, "--slots", "2", "--id", id, "--heartbeat-ms", "50", "--liveness", "5"])
+        let (p, logURL) = try launch(["--connect", coord.endpoint, "--slots", "2", "--id", id, "--heartbeat-ms", "50", "--liveness", "20"])
         defer { if p.isRunning { p.terminate() } }
 
-        let (rid, hello) = try coord.handshake(liveness: 5)
+        let (rid, hello) = try coord.handshake(liveness: 20)
         #expect(rid == Data(id.utf8) && hello.workerID == id && hello.slots == 2 && hello.pid == Int(p.processIdentifier))
         guard case .ready(let r) = try coord.expect(.ready).message else { return }
         #expect(r.credit == 2)
@@ -75,7 +75,7 @@ import Testing
         coord = try FakeCoordinator(endpoint: endpoint)
         let (rid2, _) = try coord.handshake(session: "b")
         #expect(rid2 == rid)
-        var again: Message.Result?
+        var again: Message.JobResult?
         while again == nil, let (_, m) = try coord.next(within: 3000) {
             if case .result(let r) = m { again = r }
         }
