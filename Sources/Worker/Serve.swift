@@ -53,7 +53,9 @@ enum ServeCommand {
         let log = stderrLogger(prefix: "urnn-worker \(config.workerID)")
         let exit = try withExtendedLifetime(try ZMQContext()) { context in
             let runtime = try WorkerRuntime(config: config, context: context, log: log)
-            let sources = stopOnSignals([SIGTERM, SIGINT]) { name in runtime.requestStop(name) }
+            // Weak: the runtime (and with it the context) must die when this closure ends,
+            // so the context's termination flushes DISCONNECT before the process exits.
+            let sources = stopOnSignals([SIGTERM, SIGINT]) { [weak runtime] name in runtime?.requestStop(name) }
             defer { sources.forEach { $0.cancel() } }
             return try runtime.run()
         }

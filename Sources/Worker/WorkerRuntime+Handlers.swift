@@ -103,7 +103,7 @@ extension WorkerRuntime {
         switch job.outcome {
         case .success(let outcome):
             let prov = Provenance(host: config.host, workerID: config.workerID, buildVersion: config.buildVersion, wallSeconds: job.wallSeconds)
-            let result = Message.Result(jobID: a.jobID, leaseID: a.leaseID, outcome: outcome, provenance: prov)
+            let result = Message.JobResult(jobID: a.jobID, leaseID: a.leaseID, outcome: outcome, provenance: prov)
             unacked[a.jobID] = (result, nil)
             unackedOrder.append(a.jobID)
             log("done \(a.jobID.prefix(8)) in \(String(format: "%.3f", job.wallSeconds)) s (\(outcome.status.rawValue))")
@@ -119,7 +119,7 @@ extension WorkerRuntime {
         }
     }
 
-    func sendResult(_ r: Message.Result) {
+    func sendResult(_ r: Message.JobResult) {
         guard sessionID != nil else { return }
         if send(.result(r)) { unacked[r.jobID]?.sentAt = now() }
     }

@@ -40,7 +40,7 @@ final class WorkerRuntime: @unchecked Sendable {
     var running: [String: Message.Assign] = [:]
     var backlog: [Message.Assign] = []
     /// Finished results kept until ACKed, with when each was last sent.
-    var unacked: [String: (result: Message.Result, sentAt: Double?)] = [:]
+    var unacked: [String: (result: Message.JobResult, sentAt: Double?)] = [:]
     var unackedOrder: [String] = []
     /// FAILUREs not yet sent (no session when the job failed).
     var unsentFailures: [Message.Failure] = []
@@ -92,7 +92,11 @@ final class WorkerRuntime: @unchecked Sendable {
             let ready = try zmqPoll(items, timeoutMs: pollTimeout(at: t))
             if ready[0].contains(.readable) { for job in runner.takeFinished() { finish(job) } }
             if let s = socket, ready.count > 1 {
-                if !helloSent, ready[1].contains(.writable) { sendHello() }
+                if !helloSent, ready[1].contains(.writable) {
+                    sendHello()
+                    // Writable yet refused: do not spin on it; try a fresh socket later.
+                    if !helloSent { resetSession(backoff: true); continue }
+                }
                 if ready[1].contains(.readable) { try receiveAll(s) }
             }
             try onTimers(at: now())

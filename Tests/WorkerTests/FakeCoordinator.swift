@@ -10,11 +10,16 @@ final class FakeCoordinator {
     let router: ZMQSocket
     let endpoint: String
 
-    /// Binds `endpoint` (default: a free loopback port).
-    init(endpoint: String = "tcp://127.0.0.1:*") throws {
+    /// Admits only whitelisted CURVE clients when `curve` is given.
+    private var authenticator: CurveAuthenticator?
+
+    /// Binds `endpoint` (default: a free loopback port); a CURVE server if `curve` is given.
+    init(endpoint: String = "tcp://127.0.0.1:*", curve: (server: CurveKeys, allowed: Set<String>)? = nil) throws {
         context = try ZMQContext()
+        if let curve { authenticator = try CurveAuthenticator(context: context, allowedPublicKeys: curve.allowed) }
         router = try context.socket(.router)
         try router.set([.linger(milliseconds: 0), .routerMandatory(true), .routerHandover(true)])
+        if let curve { try router.set(.curveServer(secretKey: curve.server.secretKey)) }
         // Rebinding a port a just-closed socket held can race libzmq's I/O thread: retry briefly.
         var attempt = 0
         while true {
@@ -32,7 +37,10 @@ final class FakeCoordinator {
     var heartbeatMs = 40
     private var lastBeat = 0.0
 
-    func close() { router.close() }
+    func close() {
+        router.close()
+        authenticator?.stop()
+    }
 
     private func beat() {
         let t = MonotonicTime.seconds()
@@ -67,7 +75,7 @@ final class FakeCoordinator {
     func send(_ m: Message, to id: Data) throws { try router.send(m.encode(to: id)) }
 
     /// HELLO -> WELCOME; returns the worker's routing id and its HELLO.
-    func handshake(session: String = "s1", heartbeatMs: Int = 50, liveness: Int = 3,
+    func handshake(session: String = "s1", heartbeatMs: Int = 50, liveness: Int = 10,
                    sourceLocation: SourceLocation = #_sourceLocation) throws -> (id: Data, hello: Message.Hello) {
         let (id, m) = try expect(.hello, sourceLocation: sourceLocation)
         guard case .hello(let h) = m else { throw ProtocolError.badSignature }
@@ -100,9 +108,10 @@ final class RuntimeHarness: @unchecked Sendable {
     private var exitResult: Result<WorkerExit, Error>?
 
     init(endpoint: String, slots: Int = 2, id: String = "w-\(UInt32.random(in: 0...UInt32.max))",
-         heartbeatMs: Int = 50, liveness: Int = 3, execute: JobExecute? = nil) throws {
+         heartbeatMs: Int = 50, liveness: Int = 10, curve: WorkerConfiguration.CurveClient? = nil, execute: JobExecute? = nil) throws {
         var c = WorkerConfiguration(endpoint: endpoint, slots: slots, workerID: id, host: "testhost", pid: 42,
                                     heartbeatMs: heartbeatMs, liveness: liveness)
+        c.curve = curve
         c.reconnectMinMs = 20
         c.reconnectMaxMs = 100
         c.lingerMs = 500

@@ -34,10 +34,10 @@ import Testing
     @Test func servesJobsAndHandsBackUnfinishedOnesOnSIGTERM() throws {
         let coord = try FakeCoordinator()
         let id = "bin-\(getpid())-\(UInt16.random(in: 0...UInt16.max))"
-        let (p, logURL) = try launch(["--connect", coord.endpoint, "--slots", "2", "--id", id, "--heartbeat-ms", "50", "--liveness", "5"])
+        let (p, logURL) = try launch(["--connect", coord.endpoint, "--slots", "2", "--id", id, "--heartbeat-ms", "50", "--liveness", "20"])
         defer { if p.isRunning { p.terminate() } }
 
-        let (rid, hello) = try coord.handshake(liveness: 5)
+        let (rid, hello) = try coord.handshake(liveness: 20)
         #expect(rid == Data(id.utf8) && hello.workerID == id && hello.slots == 2 && hello.pid == Int(p.processIdentifier))
         guard case .ready(let r) = try coord.expect(.ready).message else { return }
         #expect(r.credit == 2)
@@ -75,7 +75,7 @@ import Testing
         coord = try FakeCoordinator(endpoint: endpoint)
         let (rid2, _) = try coord.handshake(session: "b")
         #expect(rid2 == rid)
-        var again: Message.Result?
+        var again: Message.JobResult?
         while again == nil, let (_, m) = try coord.next(within: 3000) {
             if case .result(let r) = m { again = r }
         }
@@ -84,6 +84,41 @@ import Testing
         kill(p.processIdentifier, SIGINT)
         #expect(waitExit(p, seconds: 5))
         #expect(p.terminationStatus == 0)
+    }
+
+    @Test func threeWorkerProcessesShareTheJobsWithDistinctDefaultIDs() throws {
+        let coord = try FakeCoordinator()
+        var procs: [(Process, URL)] = []
+        defer { for (p, log) in procs { if p.isRunning { p.terminate() }; try? FileManager.default.removeItem(at: log) } }
+        for _ in 0..<3 { procs.append(try launch(["--connect", coord.endpoint, "--slots", "2", "--heartbeat-ms", "50", "--liveness", "20"])) }
+        var credit: [Data: Int] = [:], results: [String: Int] = [:], welcomed = Set<Data>()
+        let jobs = (0..<30).map { FakeCoordinator.assign(100 + $0, sleepMs: $0 % 3) }
+        var next = 0
+        while results.count < jobs.count, let (id, m) = try coord.next(within: 5000) {
+            switch m {
+            case .hello(let h):
+                welcomed.insert(id)
+                try coord.send(.welcome(.init(sessionID: "s", nonce: h.nonce, heartbeatMs: 50, liveness: 20)), to: id)
+                coord.peers[id] = "s"
+            case .ready(let r): credit[id, default: 0] += r.credit
+            case .result(let r):
+                results[r.jobID, default: 0] += 1
+                #expect(r.provenance.workerID == String(decoding: id, as: UTF8.self))
+                try coord.send(.ack(.init(jobID: r.jobID)), to: id)
+            default: break
+            }
+            for (wid, c) in credit where c > 0 && next < jobs.count {
+                for _ in 0..<c where next < jobs.count { try coord.send(.assign(jobs[next]), to: wid); next += 1 }
+                credit[wid] = 0
+            }
+        }
+        #expect(welcomed.count == 3)
+        #expect(results.count == jobs.count && results.values.allSatisfy { $0 == 1 })
+        for (p, _) in procs { kill(p.processIdentifier, SIGTERM) }
+        for (p, _) in procs {
+            #expect(waitExit(p, seconds: 5))
+            #expect(p.terminationStatus == 0)
+        }
     }
 
     @Test func optionsAreValidated() throws {

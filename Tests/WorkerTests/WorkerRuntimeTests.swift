@@ -51,10 +51,10 @@ import Testing
     @Test func resultIsResentAfterTheCoordinatorRestartsWithoutAcking() throws {
         var coord = try FakeCoordinator()
         let endpoint = coord.endpoint
-        let w = try RuntimeHarness(endpoint: endpoint, slots: 1)
+        let w = try RuntimeHarness(endpoint: endpoint, slots: 1, liveness: 3)
         w.start()
         defer { w.stop() }
-        let (id, _) = try coord.handshake(session: "first")
+        let (id, _) = try coord.handshake(session: "first", liveness: 3)
         try coord.expect(.ready)
         let job = FakeCoordinator.assign(21)
         try coord.send(.assign(job), to: id)
@@ -63,10 +63,10 @@ import Testing
         // The coordinator dies before acknowledging, and a new one binds the same endpoint.
         coord.close()
         coord = try FakeCoordinator(endpoint: endpoint)
-        let (id2, hello2) = try coord.handshake(session: "second")
+        let (id2, hello2) = try coord.handshake(session: "second", liveness: 3)
         #expect(id2 == id)
         #expect(hello2.running.isEmpty)
-        var resent: Message.Result?
+        var resent: Message.JobResult?
         var credit = 0
         while resent == nil || credit == 0, let (_, m) = try coord.next(within: 2000) {
             if case .result(let r) = m { resent = r }

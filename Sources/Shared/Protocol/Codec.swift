@@ -125,7 +125,7 @@ extension Message {
         case .ready: return .ready(try d(Ready.self))
         case .assign: return .assign(try d(Assign.self))
         case .heartbeat: return .heartbeat(try d(Heartbeat.self))
-        case .result: return .result(try d(Result.self))
+        case .result: return .result(try d(JobResult.self))
         case .ack: return .ack(try d(Ack.self))
         case .failure: return .failure(try d(Failure.self))
         case .disconnect: return .disconnect(try d(Disconnect.self))

@@ -12,7 +12,7 @@ public enum Message: Equatable, Sendable {
     case ready(Ready)
     case assign(Assign)
     case heartbeat(Heartbeat)
-    case result(Result)
+    case result(JobResult)
     case ack(Ack)
     case failure(Failure)
     case disconnect(Disconnect)
@@ -135,7 +135,7 @@ public enum Message: Equatable, Sendable {
     }
 
     /// Worker -> coordinator: a finished job. Kept by the worker until ACKed.
-    public struct Result: Codable, Equatable, Sendable {
+    public struct JobResult: Codable, Equatable, Sendable {
         public var jobID: String
         public var leaseID: String
         public var outcome: JobOutcome
@@ -144,7 +144,7 @@ public enum Message: Equatable, Sendable {
             self.jobID = jobID; self.leaseID = leaseID; self.outcome = outcome; self.provenance = provenance
         }
         /// Equality that treats NaN metrics as equal (bitwise), since results carry NaN.
-        public static func == (a: Result, b: Result) -> Bool {
+        public static func == (a: JobResult, b: JobResult) -> Bool {
             a.jobID == b.jobID && a.leaseID == b.leaseID && a.provenance == b.provenance && a.outcome.bitwiseEqual(b.outcome)
         }
     }

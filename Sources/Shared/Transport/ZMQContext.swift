@@ -16,8 +16,9 @@ public final class ZMQContext: @unchecked Sendable {
     }
 
     deinit {
-        // Retry on EINTR: zmq_ctx_term may be interrupted by a signal.
-        while zmq_ctx_term(handle) == -1 && zmq_errno() == EINTR {}
+        // Blocks until every socket is closed and lingering messages are flushed.
+        let h = handle
+        _ = try? zmqCall("zmq_ctx_term") { _ in zmq_ctx_term(h) }
     }
 
     /// A new socket of `type`. The caller's thread owns it (see `ZMQSocket`).
