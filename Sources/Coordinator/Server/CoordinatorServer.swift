@@ -39,7 +39,7 @@ final class CoordinatorServer {
     private var workerOf: [Data: String] = [:]
     private var hostOf: [String: String] = [:]
     /// Results received this round, waiting for their commit.
-    private var inbox: [String: Message.Result] = [:]
+    private var inbox: [String: Message.JobResult] = [:]
     private var specCache: [String: JobSpec] = [:]
     private let clock: () -> Double
     /// Counters for logs and benchmarks.
