@@ -153,6 +153,15 @@ final class CoordinatorServer {
                                                      heartbeatMs: Int(configuration.heartbeatInterval * 1000),
                                                      liveness: configuration.liveness))))
             let kinds = Set(h.capabilities.compactMap(JobKind.init(rawValue:)))
+            guard !kinds.isEmpty else {
+                // The scheduler reads "no kinds" as "every kind"; a worker that can run none
+                // of ours must get nothing (PROTOCOL.md section 6), so it is not registered.
+                logger.warning("worker \(h.workerID) runs none of this build's job kinds (\(h.capabilities)); not registered")
+                replies.append((routing, .error(.init(code: ProtocolError.Code.malformedBody.rawValue,
+                                                      message: "capabilities \(h.capabilities) name no job kind this coordinator knows (\(JobKind.allCases.map(\.rawValue)))",
+                                                      command: Int(Message.Command.hello.rawValue)))))
+                return
+            }
             actions += scheduler.hello(worker: h.workerID, slots: h.slots, kinds: kinds,
                                        running: h.running, now: now)
             return
@@ -249,6 +258,11 @@ final class CoordinatorServer {
                 if let r = routeOf.removeValue(forKey: worker) { workerOf[r] = nil }
             case let .sendHeartbeat(worker):
                 send(.heartbeat(.init(sessionID: sessionID)), toWorker: worker)
+            case let .reject(worker, .unknownJob(jobID)):
+                // PROTOCOL.md 8.3: a RESULT or FAILURE for a job that is not ours is ACKed, so the
+                // worker forgets it instead of resending it after every WELCOME.
+                logger.warning("worker \(worker) reported job \(jobID), which is not in this sweep: acknowledged, not stored")
+                send(.ack(.init(jobID: jobID)), toWorker: worker)
             case let .reject(worker, reason):
                 let (code, text) = describe(reason)
                 send(.error(.init(code: code, message: text)), toWorker: worker)
