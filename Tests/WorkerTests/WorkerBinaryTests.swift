@@ -93,7 +93,9 @@ import Testing
         var procs: [(Process, URL)] = []
         defer { for (p, log) in procs { if p.isRunning { kill(p.processIdentifier, SIGKILL) }; try? FileManager.default.removeItem(at: log) } }
         for _ in 0..<3 { procs.append(try launch(["--connect", coord.endpoint, "--slots", "2", "--heartbeat-ms", "50", "--liveness", "20"])) }
-        var credit: [Data: Int] = [:], results: [String: Int] = [:], welcomed = Set<Data>(), workersUsed: [Data] = []
+        // The coordinator's capacity rule (PROTOCOL.md 7.1): at most min(slots, held + credit).
+        var capacity: [Data: Int] = [:], held: [Data: Int] = [:]
+        var results: [String: Int] = [:], welcomed = Set<Data>(), workersUsed: [Data] = []
         let jobs = (0..<30).map { FakeCoordinator.assign(100 + $0, sleepMs: $0 % 3) }
         var next = 0
         while results.count < jobs.count, let (id, m) = try coord.next(within: 5000) {
@@ -102,8 +104,10 @@ import Testing
                 welcomed.insert(id)
                 try coord.send(.welcome(.init(sessionID: "s", nonce: h.nonce, heartbeatMs: 50, liveness: 20)), to: id)
                 coord.peers[id] = "s"
-            case .ready(let r): credit[id, default: 0] += r.credit
+            case .ready(let r): capacity[id] = min(2, held[id, default: 0] + r.credit)
             case .result(let r):
+                held[id, default: 0] -= 1
+                #expect(held[id, default: 0] >= 0)
                 results[r.jobID, default: 0] += 1
                 workersUsed.append(id)
                 #expect(r.provenance.workerID == String(decoding: id, as: UTF8.self))
@@ -111,9 +115,12 @@ import Testing
             default: break
             }
             // Assign only once all three are in, so the work is shared between processes.
-            for (wid, c) in credit where welcomed.count == 3 && c > 0 && next < jobs.count {
-                for _ in 0..<c where next < jobs.count { try coord.send(.assign(jobs[next]), to: wid); next += 1 }
-                credit[wid] = 0
+            for (wid, cap) in capacity where welcomed.count == 3 {
+                while held[wid, default: 0] < cap && next < jobs.count {
+                    try coord.send(.assign(jobs[next]), to: wid)
+                    next += 1
+                    held[wid, default: 0] += 1
+                }
             }
         }
         #expect(welcomed.count == 3)
