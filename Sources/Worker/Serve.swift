@@ -1,5 +1,4 @@
 import ArgumentParser
-import Dispatch
 import Foundation
 import Shared
 
@@ -49,31 +48,46 @@ enum ServeCommand {
     /// or until the coordinator releases the worker.
     static func serve(_ options: ServeOptions) throws {
         guard let endpoint = options.connect else { throw ValidationError("give --connect ENDPOINT, or a subcommand (see --help)") }
+        // Block the stop signals before any thread exists (the ZeroMQ I/O thread and job
+        // threads inherit the mask), so one arriving at any later moment stays pending until
+        // the waiter thread takes it: never lost, never the default kill.
+        let stopSignals: [Int32] = [SIGTERM, SIGINT]
+        blockSignals(stopSignals)
         let config = try options.configuration(endpoint: endpoint)
         let log = stderrLogger(prefix: "urnn-worker \(config.workerID)")
         let exit = try withExtendedLifetime(try ZMQContext()) { context in
             let runtime = try WorkerRuntime(config: config, context: context, log: log)
             // Weak: the runtime (and with it the context) must die when this closure ends,
             // so the context's termination flushes DISCONNECT before the process exits.
-            let sources = stopOnSignals([SIGTERM, SIGINT]) { [weak runtime] name in runtime?.requestStop(name) }
-            defer { sources.forEach { $0.cancel() } }
+            startSignalWaiter(stopSignals) { [weak runtime] name in runtime?.requestStop(name) }
             return try runtime.run()
         }
         // The context is gone here: its termination waited for DISCONNECT to flush.
         log("exiting: \(exit)")
     }
 
-    /// Turns the signals into calls of `handler` on a dispatch queue (the default action
-    /// is disabled, so the process is not killed and no syscall sees EINTR).
-    static func stopOnSignals(_ signals: [Int32], _ handler: @escaping @Sendable (String) -> Void) -> [DispatchSourceSignal] {
-        signals.map { sig in
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            let name = sig == SIGTERM ? "SIGTERM" : sig == SIGINT ? "SIGINT" : "signal \(sig)"
-            source.setEventHandler { handler(name) }
-            source.resume()
-            return source
+    static func blockSignals(_ signals: [Int32]) {
+        var set = sigset_t()
+        sigemptyset(&set)
+        for s in signals { sigaddset(&set, s) }
+        pthread_sigmask(SIG_BLOCK, &set, nil)
+    }
+
+    /// A thread that takes the (blocked) `signals` with `sigwait` and calls `handler` with
+    /// the signal's name, for as long as the process lives.
+    static func startSignalWaiter(_ signals: [Int32], _ handler: @escaping @Sendable (String) -> Void) {
+        let t = Thread {
+            var set = sigset_t()
+            sigemptyset(&set)
+            for s in signals { sigaddset(&set, s) }
+            while true {
+                var sig: Int32 = 0
+                guard sigwait(&set, &sig) == 0 else { continue }
+                handler(sig == SIGTERM ? "SIGTERM" : sig == SIGINT ? "SIGINT" : "signal \(sig)")
+            }
         }
+        t.name = "signals"
+        t.start()
     }
 
     /// One line per call to stderr, with a UTC timestamp, written at once (unbuffered).

@@ -57,8 +57,7 @@ extension WorkerRuntime {
         liveness = w.liveness
         backoffMs = config.reconnectMinMs
         log("welcomed by coordinator session \(w.sessionID) (heartbeat \(w.heartbeatMs) ms, liveness \(w.liveness))")
-        // The coordinator set our credit to 0 on HELLO: offer every free slot, then
-        // re-deliver what it may have missed.
+        // Tell the new session how many slots are free, then re-deliver what it may have missed.
         if freeSlots > 0 { send(.ready(.init(credit: freeSlots))) }
         for id in unackedOrder { if let u = unacked[id] { sendResult(u.result) } }
         let failures = unsentFailures
@@ -79,7 +78,7 @@ extension WorkerRuntime {
         }
         guard config.capabilities.contains(a.spec.kind.rawValue) else {
             sendFailure(.init(jobID: a.jobID, leaseID: a.leaseID, error: "job kind \(a.spec.kind.rawValue) is not supported by this worker", retryable: true))
-            send(.ready(.init(credit: 1)))
+            if freeSlots > 0 { send(.ready(.init(credit: freeSlots))) }
             return
         }
         if running.count < config.slots {
@@ -114,8 +113,9 @@ extension WorkerRuntime {
         }
         if !backlog.isEmpty {
             startJob(backlog.removeFirst())
-        } else if sessionID != nil {
-            send(.ready(.init(credit: 1)))
+        } else if sessionID != nil, freeSlots > 0 {
+            // The current count, not an increment (PROTOCOL.md 7.2).
+            send(.ready(.init(credit: freeSlots)))
         }
     }
 

@@ -21,6 +21,8 @@ import Testing
         let logURL = FileManager.default.temporaryDirectory.appendingPathComponent("urnn-worker-test-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
         p.standardError = try FileHandle(forWritingTo: logURL)
+        // Not the test runner's stdout: a stray worker holding it would stall `swift test`.
+        p.standardOutput = FileHandle.nullDevice
         try p.run()
         return (p, logURL)
     }
@@ -35,7 +37,7 @@ import Testing
         let coord = try FakeCoordinator()
         let id = "bin-\(getpid())-\(UInt16.random(in: 0...UInt16.max))"
         let (p, logURL) = try launch(["--connect", coord.endpoint, "--slots", "2", "--id", id, "--heartbeat-ms", "50", "--liveness", "20"])
-        defer { if p.isRunning { p.terminate() } }
+        defer { if p.isRunning { kill(p.processIdentifier, SIGKILL) } }
 
         let (rid, hello) = try coord.handshake(liveness: 20)
         #expect(rid == Data(id.utf8) && hello.workerID == id && hello.slots == 2 && hello.pid == Int(p.processIdentifier))
@@ -65,7 +67,7 @@ import Testing
         var coord = try FakeCoordinator()
         let endpoint = coord.endpoint
         let (p, logURL) = try launch(["--connect", endpoint, "--slots", "1", "--heartbeat-ms", "50", "--liveness", "3"])
-        defer { if p.isRunning { p.terminate() }; try? FileManager.default.removeItem(at: logURL) }
+        defer { if p.isRunning { kill(p.processIdentifier, SIGKILL) }; try? FileManager.default.removeItem(at: logURL) }
         let (rid, _) = try coord.handshake(session: "a")
         try coord.expect(.ready)
         let job = FakeCoordinator.assign(5)
@@ -89,9 +91,11 @@ import Testing
     @Test func threeWorkerProcessesShareTheJobsWithDistinctDefaultIDs() throws {
         let coord = try FakeCoordinator()
         var procs: [(Process, URL)] = []
-        defer { for (p, log) in procs { if p.isRunning { p.terminate() }; try? FileManager.default.removeItem(at: log) } }
+        defer { for (p, log) in procs { if p.isRunning { kill(p.processIdentifier, SIGKILL) }; try? FileManager.default.removeItem(at: log) } }
         for _ in 0..<3 { procs.append(try launch(["--connect", coord.endpoint, "--slots", "2", "--heartbeat-ms", "50", "--liveness", "20"])) }
-        var credit: [Data: Int] = [:], results: [String: Int] = [:], welcomed = Set<Data>()
+        // The coordinator's capacity rule (PROTOCOL.md 7.1): at most min(slots, held + credit).
+        var capacity: [Data: Int] = [:], held: [Data: Int] = [:]
+        var results: [String: Int] = [:], welcomed = Set<Data>(), workersUsed: [Data] = []
         let jobs = (0..<30).map { FakeCoordinator.assign(100 + $0, sleepMs: $0 % 3) }
         var next = 0
         while results.count < jobs.count, let (id, m) = try coord.next(within: 5000) {
@@ -100,25 +104,43 @@ import Testing
                 welcomed.insert(id)
                 try coord.send(.welcome(.init(sessionID: "s", nonce: h.nonce, heartbeatMs: 50, liveness: 20)), to: id)
                 coord.peers[id] = "s"
-            case .ready(let r): credit[id, default: 0] += r.credit
+            case .ready(let r): capacity[id] = min(2, held[id, default: 0] + r.credit)
             case .result(let r):
+                held[id, default: 0] -= 1
+                #expect(held[id, default: 0] >= 0)
                 results[r.jobID, default: 0] += 1
+                workersUsed.append(id)
                 #expect(r.provenance.workerID == String(decoding: id, as: UTF8.self))
                 try coord.send(.ack(.init(jobID: r.jobID)), to: id)
             default: break
             }
-            for (wid, c) in credit where c > 0 && next < jobs.count {
-                for _ in 0..<c where next < jobs.count { try coord.send(.assign(jobs[next]), to: wid); next += 1 }
-                credit[wid] = 0
+            // Assign only once all three are in, so the work is shared between processes.
+            for (wid, cap) in capacity where welcomed.count == 3 {
+                while held[wid, default: 0] < cap && next < jobs.count {
+                    try coord.send(.assign(jobs[next]), to: wid)
+                    next += 1
+                    held[wid, default: 0] += 1
+                }
             }
         }
         #expect(welcomed.count == 3)
         #expect(results.count == jobs.count && results.values.allSatisfy { $0 == 1 })
+        #expect(Set(workersUsed).count >= 2)
         for (p, _) in procs { kill(p.processIdentifier, SIGTERM) }
         for (p, _) in procs {
             #expect(waitExit(p, seconds: 5))
             #expect(p.terminationStatus == 0)
         }
+    }
+
+    /// A stop signal at any moment of startup ends the worker: never ignored, never a hang.
+    @Test(arguments: [0, 20_000, 80_000])
+    func stopSignalDuringStartupEndsTheWorker(_ delayMicroseconds: Int) throws {
+        let (p, logURL) = try launch(["--connect", "tcp://127.0.0.1:1", "--heartbeat-ms", "50"])
+        defer { if p.isRunning { kill(p.processIdentifier, SIGKILL) }; try? FileManager.default.removeItem(at: logURL) }
+        usleep(UInt32(delayMicroseconds))
+        kill(p.processIdentifier, SIGTERM)
+        #expect(waitExit(p, seconds: 5))
     }
 
     @Test func optionsAreValidated() throws {

@@ -27,7 +27,7 @@ import Testing
         #expect(res.provenance.workerID == "worker-a" && res.provenance.host == "testhost")
         #expect(res.provenance.wallSeconds >= 0.025 && res.provenance.wallSeconds < 2)
         guard case .ready(let r2) = try coord.expect(.ready).message else { return }
-        #expect(r2.credit == 1)
+        #expect(r2.credit == 2)   // the current count of free slots, not an increment
         try coord.send(.ack(.init(jobID: quick.jobID)), to: id)
 
         // A long job: heartbeats list it while it runs; SIGTERM-style stop hands it back.
@@ -100,6 +100,25 @@ import Testing
             if case .result(let r)? = try coord.next(within: 40)?.message { again = r.jobID == job.jobID }
         }
         #expect(again)
+    }
+
+    @Test func readyCarriesTheCurrentNumberOfFreeSlots() throws {
+        let coord = try FakeCoordinator()
+        let w = try RuntimeHarness(endpoint: coord.endpoint, slots: 3)
+        w.start()
+        defer { w.stop() }
+        let (id, _) = try coord.handshake()
+        guard case .ready(let r0) = try coord.expect(.ready).message else { return }
+        #expect(r0.credit == 3)
+        for (i, ms) in [30, 60, 90].enumerated() { try coord.send(.assign(FakeCoordinator.assign(70 + i, sleepMs: ms)), to: id) }
+        var readies: [Int] = [], results = 0
+        while results < 3 || readies.count < 3, let (_, m) = try coord.next(within: 2000) {
+            if case .ready(let r) = m { readies.append(r.credit) }
+            if case .result = m { results += 1 }
+        }
+        // Once every job ended, all 3 slots are reported free (never "1 more").
+        #expect(readies.last == 3)
+        #expect(readies == readies.sorted())
     }
 
     @Test func executorErrorsBecomeFailuresAndFreeTheSlot() throws {

@@ -105,7 +105,8 @@ public enum Message: Equatable, Sendable {
         }
     }
 
-    /// Worker -> coordinator: `credit` more slots are free (incremental credit).
+    /// Worker -> coordinator: `credit` of its slots are free now (the current count, not an
+    /// increment; PROTOCOL.md section 7).
     public struct Ready: Codable, Equatable, Sendable {
         public var credit: Int
         public init(credit: Int) { self.credit = credit }
