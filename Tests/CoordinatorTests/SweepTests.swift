@@ -130,13 +130,21 @@ import Testing
           eps: 0.05
           normalize_a: false
           noise_rule: variance
+          calibration_sequences: 30
+          calibration_rounds: 12
+          guard_lr_factor: 0.25
+          guard_max_events: 3
         """
         let s = try SweepFile.parse(text: yaml, source: "t")
-        let expected = SyntheticSpec(model: .crnn, hidden: 6, snrDB: 10, realization: 7, seed: 3, epochs: 4, learningRate: 0.002,
+        var expected = SyntheticSpec(model: .crnn, hidden: 6, snrDB: 10, realization: 7, seed: 3, epochs: 4, learningRate: 0.002,
                                      optimizer: .rmsprop, batchSize: 5, clipNorm: 0.5, sequences: 50, steps: 20, trainSequences: 40,
                                      inputs: 3, teacherHidden: 5, outputs: 1, eps: 0.05, normalizeA: false, noiseRule: .variance)
+        expected.calibrationSequences = 30
+        expected.calibrationRounds = 12
+        expected.guardLRFactor = 0.25
+        expected.guardMaxEvents = 3
         #expect(s.jobs == [JobSpec(synthetic: expected)])
-        #expect(KindSchema.synthetic.fields.count == 19)
+        #expect(KindSchema.synthetic.fields.count == 23)
     }
 
     /// Fails when `SyntheticSpec` gains a stored property that sweep files cannot set yet:

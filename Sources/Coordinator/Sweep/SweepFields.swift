@@ -89,6 +89,10 @@ struct KindSchema: Sendable {
             FieldInfo("eps", .double),
             FieldInfo("normalize_a", .bool, property: "normalizeA", spec: ["normalize-a", "normalizeA"]),
             FieldInfo("noise_rule", .choice(NoiseRule.allCases.map(\.rawValue)), property: "noiseRule", spec: ["noise-rule", "noiseRule"]),
+            FieldInfo("calibration_sequences", .int, property: "calibrationSequences", spec: ["calibration-sequences"]),
+            FieldInfo("calibration_rounds", .int, property: "calibrationRounds", spec: ["calibration-rounds"]),
+            FieldInfo("guard_lr_factor", .double, property: "guardLRFactor", spec: ["guard-lr-factor"]),
+            FieldInfo("guard_max_events", .int, property: "guardMaxEvents", spec: ["guard-max-events"]),
         ],
         required: ["model", "hidden"],
         make: { values in
@@ -114,6 +118,10 @@ struct KindSchema: Sendable {
                 case "eps": s.eps = v.doubleValue
                 case "normalize_a": s.normalizeA = v.boolValue
                 case "noise_rule": s.noiseRule = NoiseRule(rawValue: v.stringValue)!
+                case "calibration_sequences": s.calibrationSequences = v.intValue
+                case "calibration_rounds": s.calibrationRounds = v.intValue
+                case "guard_lr_factor": s.guardLRFactor = v.doubleValue
+                case "guard_max_events": s.guardMaxEvents = v.intValue
                 default: preconditionFailure("synthetic schema lists \(key) but does not apply it")
                 }
             }
