@@ -77,6 +77,7 @@ extension LiveSweeps {
             }
 
             try expectReproducible(records, scratch: scratch, children: children)
+            try expectStandaloneRunAgrees(records, scratch: scratch)
             try expectReport(in: scratch.path("coordinator-report"))
         }
 
@@ -103,6 +104,20 @@ extension LiveSweeps {
                     #expect(again.bitwiseEqual(r.outcome), "job \(r.jobID): outcomes differ bitwise")
                 }
             }
+        }
+
+        /// `urnn-worker run` with the options that spell one stored spec prints the stored outcome.
+        func expectStandaloneRunAgrees(_ records: [ResultRecord], scratch: Scratch) throws {
+            let r = try #require(records.first { $0.spec.synthetic?.model == .urnn })
+            let s = try #require(r.spec.synthetic)
+            let f = try runToEnd(Bin.worker, ["run", "--json", "--quiet", "--model", s.model.rawValue, "--hidden", String(s.hidden),
+                                              "--snr", String(s.snrDB), "--realization", String(s.realization),
+                                              "--seed", String(s.seed), "--epochs", String(s.epochs),
+                                              "--sequences", String(s.sequences), "--train-sequences", String(s.trainSequences),
+                                              "--steps", String(s.steps)], in: scratch, timeout: 60)
+            #expect(f.status == 0, "\(f.stderr)")
+            #expect(f.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == (try JSON.string(r.outcome)),
+                    "urnn-worker run disagrees with the stored outcome of \(r.spec.summary)")
         }
 
         /// The report folder has the summary table (one row per model x hidden, 2 runs each) and a figure.
