@@ -37,6 +37,15 @@ extension LiveSweeps {
             #expect(!inFlight.isEmpty, "the leaver had nothing in hand")
             #expect(log.contains("stopping (SIGTERM): handed back"), "\(leaver.diagnostics)")
 
+            // `status` of the running sweep sees the one worker left.
+            var live: StatusJSON?
+            let seen = try waitUntil(timeout: 10, poll: 0.2) {
+                live = try cmd.status(store: store)
+                return live?.coordinator == "running" && live?.workersAlive == 1
+            }
+            #expect(seen, "status of the running sweep: \(String(describing: live))")
+            #expect((live?.total ?? 0) == jobs && (live?.done ?? 0) >= 2)
+
             try #require(coordinator.waitExit(timeout: 60), "sweep did not finish\n\(children.diagnostics)")
             #expect(coordinator.process.terminationStatus == 0, "\(coordinator.diagnostics)")
             #expect(stayer.waitExit(timeout: 10))
@@ -103,6 +112,32 @@ extension LiveSweeps {
             #expect(third.process.terminationStatus == 0)
             #expect(WorkerLog.started(third.stderr).isEmpty, "jobs of a finished sweep ran again")
             #expect(try cmd.export(store: store) == records)
+        }
+
+        @Test(.timeLimit(.minutes(2)))
+        func workerStartedBeforeTheCoordinatorJoinsWhenItComesUp() throws {
+            try Bin.require()
+            let scratch = try Scratch("early")
+            let children = Children(scratch)
+            defer { children.killAll() }
+            let cmd = Commands(scratch: scratch, children: children)
+            let jobs = 8
+            let sweep = try scratch.write("early.yaml", noopSweep(name: "integ-early-worker", count: jobs, sleepMs: 50))
+            let store = scratch.path("early.sqlite")
+            let port = try freeLoopbackPort()
+            let id = "integ-early-\(getpid())"
+
+            let worker = try cmd.worker(port: port, id: id, slots: 2, heartbeatMs: 200)
+            try #require(waitUntil(timeout: 15) { worker.stderr.contains("reconnecting in") },
+                         "the worker does not retry while nobody listens\n\(worker.diagnostics)")
+            #expect(worker.isRunning)
+            let coordinator = try cmd.coordinator(sweep: sweep, store: store, port: port, extra: ["--heartbeat-ms", "200"])
+            try #require(coordinator.waitExit(timeout: 60), "sweep did not finish\n\(children.diagnostics)")
+            #expect(coordinator.process.terminationStatus == 0, "\(coordinator.diagnostics)")
+            #expect(worker.waitExit(timeout: 10) && worker.process.terminationStatus == 0, "\(worker.diagnostics)")
+            let records = try cmd.export(store: store)
+            #expect(records.count == jobs && records.duplicateIDs.isEmpty)
+            #expect(records.allSatisfy { $0.provenance.workerID == id })
         }
 
         /// The integer right after `marker` in `text`.
