@@ -19,7 +19,7 @@ extension LiveSweeps {
             let port: Int
             var endpoint: String { "tcp://127.0.0.1:\(port)" }
 
-            init(_ label: String) throws {
+            init(_ label: String, extra: [String] = []) throws {
                 try Bin.require()
                 scratch = try Scratch(label)
                 children = Children(scratch)
@@ -28,7 +28,7 @@ extension LiveSweeps {
                 store = scratch.path("\(label).sqlite")
                 port = try freeLoopbackPort()
                 coordinator = try cmd.coordinator(sweep: sweep, store: store, port: port,
-                                                  extra: ["--heartbeat-ms", "200", "--liveness", "3"])
+                                                  extra: ["--heartbeat-ms", "200", "--liveness", "3"] + extra)
             }
 
             func client(_ name: String) throws -> RawClient {

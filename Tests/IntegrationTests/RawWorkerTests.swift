@@ -43,5 +43,46 @@ extension LiveSweeps {
             let status = try live.cmd.status(store: live.store)
             #expect(status.diverged == 1 && status.failed == 0 && status.done == BadInput.jobs)
         }
+    
+        /// A worker that goes silent loses its lease; its job runs elsewhere; when its RESULT finally
+        /// comes (now for a finished job, from an unknown sender) it is ACKed and ignored:
+        /// the first stored result stays (PROTOCOL.md 8.3, 8.5).
+        @Test(.timeLimit(.minutes(2)))
+        func lateResultAfterReassignmentIsAcknowledgedAndIgnored() throws {
+            let live = try BadInput.Live("late", extra: ["--stay"])
+            defer { live.children.killAll() }
+            let c = try live.client("raw-late")
+            try #require(try c.hello(slots: 1, capabilities: ["noop"]) != nil, "no WELCOME")
+            try c.send(.ready(.init(credit: 1)))
+            var assign: Message.Assign?
+            while assign == nil, let m = try c.nextNonHeartbeat(within: 3000) {
+                if case .assign(let a) = m { assign = a }
+            }
+            let a = try #require(assign, "no ASSIGN after READY")
+            // Silent from here on (the socket stays open: only the heartbeats stop).
+            _ = try live.cmd.worker(port: live.port, id: "integ-honest-\(getpid())", slots: 2, heartbeatMs: 200)
+            var status: StatusJSON?
+            let finished = try waitUntil(timeout: 30, poll: 0.2) {
+                status = try live.cmd.status(store: live.store)
+                return status?.done == BadInput.jobs
+            }
+            try #require(finished, "sweep did not finish: \(String(describing: status))\n\(live.children.diagnostics)")
+            let before = try live.cmd.export(store: live.store)
+            let honest = try #require(before.first { $0.jobID == a.jobID })
+            #expect(honest.provenance.workerID != c.id)
+
+            let forged = JobOutcome(metrics: ["token": 999])
+            try c.send(.result(.init(jobID: a.jobID, leaseID: a.leaseID, outcome: forged,
+                                     provenance: Provenance(host: "raw", workerID: c.id, buildVersion: "raw", wallSeconds: 9))))
+            let reply = try c.nextReply()
+            #expect(reply == .ack(.init(jobID: a.jobID)), "late RESULT: \(String(describing: reply))")
+            c.close()
+            #expect(live.coordinator.isRunning, "\(live.coordinator.diagnostics)")
+            #expect(try live.cmd.export(store: live.store) == before, "the late result changed the store")
+
+            live.coordinator.signal(SIGTERM)
+            #expect(live.coordinator.waitExit(timeout: 15))
+            #expect(live.coordinator.process.terminationReason == .exit)
+        }
     }
 }
