@@ -79,6 +79,13 @@ extension LiveSweeps {
             try expectReproducible(records, scratch: scratch, children: children)
             try expectStandaloneRunAgrees(records, scratch: scratch)
             try expectReport(in: scratch.path("coordinator-report"))
+            // `report` on the stopped store writes the same table the run left behind.
+            let again = scratch.path("report-again")
+            let f = try runToEnd(Bin.coordinator, ["report", "--store", store, "--out", again], in: scratch)
+            #expect(f.status == 0, "\(f.stderr)")
+            try expectReport(in: again)
+            #expect(try String(contentsOfFile: again + "/summary.csv", encoding: .utf8)
+                    == (try String(contentsOfFile: scratch.path("coordinator-report/summary.csv"), encoding: .utf8)))
         }
 
         /// `urnn-worker exec --spec` of every stored spec gives the stored outcome, bit for bit
