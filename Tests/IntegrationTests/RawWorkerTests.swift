@@ -25,7 +25,7 @@ extension LiveSweeps {
                                      metrics: ["token": .nan, "test_r2": .nan, "loss": .infinity, "floor": -.infinity, "ok": 0.25],
                                      series: ["train_loss": [0.5, .infinity, -.infinity, .nan]],
                                      events: ["epoch 2: rolled back", "epoch 2: gave up"], divergedEpoch: 2)
-            let result = Message.Result(jobID: a.jobID, leaseID: a.leaseID, outcome: outcome,
+            let result = Message.JobResult(jobID: a.jobID, leaseID: a.leaseID, outcome: outcome,
                                         provenance: Provenance(host: "raw-host", workerID: c.id, buildVersion: "raw-1.0",
                                                                wallSeconds: 0.125))
             try c.send(.result(result))

@@ -38,6 +38,8 @@ final class CoordinatorServer {
     private var routeOf: [String: Data] = [:]
     private var workerOf: [Data: String] = [:]
     private var hostOf: [String: String] = [:]
+    /// Workers in session whose capabilities name no job kind we know: they get no jobs.
+    private var noKinds: Set<String> = []
     /// Results received this round, waiting for their commit.
     private var inbox: [String: Message.JobResult] = [:]
     private var specCache: [String: JobSpec] = [:]
@@ -154,20 +156,31 @@ final class CoordinatorServer {
                                                      liveness: configuration.liveness))))
             let kinds = Set(h.capabilities.compactMap(JobKind.init(rawValue:)))
             guard !kinds.isEmpty else {
-                // The scheduler reads "no kinds" as "every kind"; a worker that can run none
-                // of ours must get nothing (PROTOCOL.md section 6), so it is not registered.
-                logger.warning("worker \(h.workerID) runs none of this build's job kinds (\(h.capabilities)); not registered")
-                replies.append((routing, .error(.init(code: ProtocolError.Code.malformedBody.rawValue,
-                                                      message: "capabilities \(h.capabilities) name no job kind this coordinator knows (\(JobKind.allCases.map(\.rawValue)))",
-                                                      command: Int(Message.Command.hello.rawValue)))))
+                // The scheduler reads "no kinds" as "every kind"; a worker that can run none of
+                // ours must get no job (PROTOCOL.md section 6, rule 2). It keeps its session (its
+                // RESULTs are still taken) but never enters the scheduler's dispatch.
+                logger.warning("worker \(h.workerID) runs none of this build's job kinds (\(h.capabilities)): it gets no jobs")
+                if !noKinds.contains(h.workerID) {
+                    noKinds.insert(h.workerID)
+                    actions += scheduler.disconnect(worker: h.workerID, handedBack: [], now: now)
+                }
                 return
             }
+            noKinds.remove(h.workerID)
             actions += scheduler.hello(worker: h.workerID, slots: h.slots, kinds: kinds,
                                        running: h.running, now: now)
             return
         }
         let worker = workerOf[routing] ?? "unknown-" + hex(routing)
         if workerOf[routing] == nil { routeOf[worker] = routing; workerOf[routing] = worker }
+
+        if noKinds.contains(worker) {
+            switch message {
+            case .ready, .heartbeat: return // no jobs for it, nothing to renew
+            case .disconnect: noKinds.remove(worker)
+            default: break
+            }
+        }
 
         switch message {
         case .ready(let r):
