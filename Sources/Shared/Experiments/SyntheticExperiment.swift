@@ -23,7 +23,7 @@ public enum SyntheticExperiment {
         let config = TrainingConfig(
             epochs: spec.epochs, batchSize: spec.batchSize, learningRate: spec.learningRate, optimizer: spec.optimizer,
             clipNorm: spec.clipNorm, shuffleSeed: Xoshiro256.deriveSeed(seed, "shuffle", UInt64(spec.realization)),
-            constraint: constraint(for: spec.model), guardLRFactor: spec.guardLRFactor ?? 0.5,
+            constraint: constraintFor(spec.model), guardLRFactor: spec.guardLRFactor ?? 0.5,
             guardMaxEvents: spec.guardMaxEvents ?? 8)
         progress("training \(spec.summary): \(shape.parameterCount) parameters")
         let r = Trainer.train(shape: shape, initialParams: initial, config: config, train: data.train, test: data.test,
@@ -31,7 +31,8 @@ public enum SyntheticExperiment {
         return outcome(r, data: data)
     }
 
-    static func constraint(for model: ModelKind) -> RecurrentConstraint {
+    /// The recurrent constraint of each student: URNN orthogonal, contractive RNN clipped, others none.
+    public static func constraintFor(_ model: ModelKind) -> RecurrentConstraint {
         switch model {
         case .rnn, .lstm: return .none
         case .urnn: return .orthogonal
