@@ -20,7 +20,7 @@ final class LSTMKernel<V: LaneVector>: SequenceKernel {
     private let ws: Workspace
     private let oH: Int, oCs: Int, oTC: Int, oGate: Int, oDZ: Int, oDC: Int
     private let oWx: Int, oWhCol: Int, oWhRow: Int, oBias: Int, oCrow: Int, oc: Int
-    private let oGWx: Int, oGWh: Int, oGb: Int, oGC: Int, oGc: Int, end: Int
+    private let oGWx: Int, oGb: Int, oGC: Int, oGc: Int, end: Int
 
     init(shape: ModelShape, steps: Int, maxBatch: Int) {
         precondition(shape.cell == .lstm && shape.hidden <= V.scalarCount)
@@ -41,8 +41,7 @@ final class LSTMKernel<V: LaneVector>: SequenceKernel {
         oCrow = oBias + 4 * vb
         oc = oCrow + q * vb
         oGWx = oc + qPad
-        oGWh = oGWx + 4 * p * vb
-        oGb = oGWh + 4 * n * vb
+        oGb = oGWx + 4 * p * vb
         oGC = oGb + 4 * vb
         oGc = oGC + q * vb
         end = oGc + qPad

@@ -23,7 +23,7 @@ final class RNNKernel<V: LaneVector>: SequenceKernel {
     private let ws: Workspace
     // Byte offsets into ws.
     private let oH: Int, oDA: Int, oWcol: Int, oWrow: Int, oFcol: Int, oBias: Int, oCrow: Int, oc: Int
-    private let oGW: Int, oGF: Int, oGb: Int, oGC: Int, oGc: Int, end: Int
+    private let oGF: Int, oGb: Int, oGC: Int, oGc: Int, end: Int
 
     init(shape: ModelShape, steps: Int, maxBatch: Int) {
         precondition(shape.cell == .relu && shape.hidden <= V.scalarCount)
@@ -38,8 +38,7 @@ final class RNNKernel<V: LaneVector>: SequenceKernel {
         oBias = oFcol + p * vb
         oCrow = oBias + vb
         oc = oCrow + q * vb
-        oGW = oc + ((q * 4 + vb - 1) / vb) * vb
-        oGF = oGW + n * vb
+        oGF = oc + ((q * 4 + vb - 1) / vb) * vb
         oGb = oGF + p * vb
         oGC = oGb + vb
         oGc = oGC + q * vb
@@ -56,7 +55,7 @@ final class RNNKernel<V: LaneVector>: SequenceKernel {
     private func pack(_ params: UnsafePointer<Float>) {
         let W = shape.slot("W").offset, F = shape.slot("F").offset, b = shape.slot("b").offset
         let C = shape.slot("C").offset, c = shape.slot("c").offset
-        ws.zero(offset: oWcol, count: oGW - oWcol)
+        ws.zero(offset: oWcol, count: oGF - oWcol)
         for i in 0..<n {
             for j in 0..<n {
                 setScalar(oWcol + j * vb + i * 4, params[W + i * n + j])
@@ -120,7 +119,7 @@ final class RNNKernel<V: LaneVector>: SequenceKernel {
         guard let grad else { return sse }
 
         // Backward sweep.
-        ws.zero(offset: oGW, count: end - oGW)
+        ws.zero(offset: oGF, count: end - oGF)
         // DA[T] is the (zero) da of the step after the last; rows b >= B must be zero for the sgemm.
         if B < maxBatch { ws.zero(offset: oDA, count: (steps + 1) * rowBytes) } else { ws.zero(offset: oDA + steps * rowBytes, count: rowBytes) }
         let twoScale = 2 * scale
