@@ -31,7 +31,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Bias-calibration sequences (default 100).") var calibrationSequences: Int?
     @Option(help: "Bias-calibration rounds (default 100).") var calibrationRounds: Int?
     @Option(help: "Divergence guard: learning-rate factor per intervention (default 0.5).") var guardLrFactor: Double?
-    @Option(help: "Divergence guard: interventions before a run counts as diverged (default 8).") var guardMaxEvents: Int?
+    @Option(help: "Divergence guard: interventions before a run counts as diverged (default 20).") var guardMaxEvents: Int?
     @Flag(help: "Print the outcome as one JSON object on stdout.") var json = false
     @Flag(help: "No progress lines on stderr.") var quiet = false
 

@@ -67,7 +67,7 @@ import Testing
 
     @Test func hugeLearningRateEndsDivergedWithTheEpoch() throws {
         var s = Self.spec(.rnn, epochs: 3)
-        s.optimizer = .sgd; s.learningRate = 1e6; s.clipNorm = nil
+        s.optimizer = .sgd; s.learningRate = 1e6; s.clipNorm = nil; s.guardMaxEvents = 8
         let o = try SyntheticExperiment.run(s) { _ in }
         #expect(o.status == .diverged)
         #expect(o.divergedEpoch == 1)
@@ -85,6 +85,7 @@ import Testing
         #expect(o.metrics["guard_events"]! >= 1)
         #expect(o.events.count == Int(o.metrics["guard_events"]!))
         #expect(o.events.first?.contains("learning rate 1000.0 -> 500.0") == true)
+        #expect(o.events.first?.contains("restored parameters and optimizer state of epoch 0") == true)
         #expect(o.series["test_r2"]!.allSatisfy(\.isFinite) && o.series["test_r2"]!.count == 3)
         #expect(o.metrics["final_learning_rate"]! < 1e3)
     }

@@ -24,7 +24,7 @@ public enum SyntheticExperiment {
             epochs: spec.epochs, batchSize: spec.batchSize, learningRate: spec.learningRate, optimizer: spec.optimizer,
             clipNorm: spec.clipNorm, shuffleSeed: Xoshiro256.deriveSeed(seed, "shuffle", UInt64(spec.realization)),
             constraint: constraintFor(spec.model), guardLRFactor: spec.guardLRFactor ?? 0.5,
-            guardMaxEvents: spec.guardMaxEvents ?? 8)
+            guardMaxEvents: spec.guardMaxEvents ?? 20)
         progress("training \(spec.summary): \(shape.parameterCount) parameters")
         let r = Trainer.train(shape: shape, initialParams: initial, config: config, train: data.train, test: data.test,
                               progress: { progress($0) })
@@ -57,6 +57,7 @@ public enum SyntheticExperiment {
             "realized_snr_db": data.realizedSNRdB,
             "epochs_run": Double(r.testR2.count),
             "final_learning_rate": r.finalLearningRate,
+            "guard_w_clips": Double(r.contractiveClips),
         ]
         return JobOutcome(status: r.diverged ? .diverged : .ok, metrics: metrics,
                           series: ["train_loss": r.trainLoss, "test_loss": r.testLoss, "test_r2": r.testR2],

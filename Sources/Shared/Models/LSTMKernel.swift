@@ -46,6 +46,7 @@ final class LSTMKernel<V: LaneVector>: SequenceKernel {
         oGc = oGC + q * vb
         end = oGc + qPad
         ws = Workspace(bytes: end)
+        _ = LapackSetup.configured  // OpenBLAS on one thread before the first sgemm
     }
 
     @inline(__always) private func vec(_ off: Int) -> V { ws.raw.load(fromByteOffset: off, as: V.self) }

@@ -44,6 +44,7 @@ final class RNNKernel<V: LaneVector>: SequenceKernel {
         oGc = oGC + q * vb
         end = oGc + ((q * 4 + vb - 1) / vb) * vb
         ws = Workspace(bytes: end)
+        _ = LapackSetup.configured  // OpenBLAS on one thread before the first sgemm
     }
 
     @inline(__always) private func vec(_ off: Int) -> V { ws.raw.load(fromByteOffset: off, as: V.self) }
