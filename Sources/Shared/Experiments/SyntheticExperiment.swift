@@ -42,7 +42,7 @@ public enum SyntheticExperiment {
 
     static func outcome(_ r: TrainingResult, data: SyntheticData) -> JobOutcome {
         let reported = r.testR2.last ?? r.initialTestR2
-        var metrics: [String: Double] = [
+        let metrics: [String: Double] = [
             "test_r2": reported,
             "final_test_r2": reported,
             "best_test_r2": r.testR2.max() ?? r.initialTestR2,

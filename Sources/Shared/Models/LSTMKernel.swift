@@ -75,8 +75,9 @@ final class LSTMKernel<V: LaneVector>: SequenceKernel {
         }
     }
 
+    /// Writes every gradient except dWh (which the sgemm writes).
     private func unpack(_ grad: UnsafeMutablePointer<Float>) {
-        let Wx = shape.slot("Wx").offset, Wh = shape.slot("Wh").offset, b = shape.slot("b").offset
+        let Wx = shape.slot("Wx").offset, b = shape.slot("b").offset
         let C = shape.slot("C").offset, c = shape.slot("c").offset
         for g in 0..<4 {
             for i in 0..<n {

@@ -71,8 +71,9 @@ final class RNNKernel<V: LaneVector>: SequenceKernel {
         }
     }
 
+    /// Writes every gradient except dW (which the sgemm writes).
     private func unpack(_ grad: UnsafeMutablePointer<Float>) {
-        let W = shape.slot("W").offset, F = shape.slot("F").offset, b = shape.slot("b").offset
+        let F = shape.slot("F").offset, b = shape.slot("b").offset
         let C = shape.slot("C").offset, c = shape.slot("c").offset
         for i in 0..<n {
             for k in 0..<p { grad[F + i * p + k] = scalar(oGF + k * vb + i * 4) }
