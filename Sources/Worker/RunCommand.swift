@@ -60,6 +60,19 @@ struct RunCommand: ParsableCommand {
 
     func validate() throws { _ = try spec() }
 
+    /// What `run` prints on stdout: one JSON object (`--json`) or a readable summary.
+    func render(_ outcome: JobOutcome, spec s: SyntheticSpec, wallSeconds wall: Double) throws -> String {
+        if json { return try JSON.string(outcome) + "\n" }
+        var out = ""
+        func line(_ text: String) { out += text + "\n" }
+        line("job \(JobSpec(synthetic: s).id)  \(s.summary)")
+        line("status \(outcome.status.rawValue)" + (outcome.divergedEpoch.map { " at epoch \($0)" } ?? ""))
+        for (k, v) in outcome.metrics.sorted(by: { $0.key < $1.key }) { line("  \(k) = \(v)") }
+        for e in outcome.events { line("  event: \(e)") }
+        line(String(format: "wall %.2f s", wall))
+        return out
+    }
+
     func run() throws {
         let s = try spec()
         let quiet = self.quiet
@@ -71,17 +84,7 @@ struct RunCommand: ParsableCommand {
             }
         } catch let e as SpecError { throw ValidationError(e.description) }
         let wall = Date().timeIntervalSince(started)
-        var out = ""
-        if json {
-            out = try JSON.string(outcome) + "\n"
-        } else {
-            func print(_ s: String) { out += s + "\n" }
-            print("job \(JobSpec(synthetic: s).id)  \(s.summary)")
-            print("status \(outcome.status.rawValue)" + (outcome.divergedEpoch.map { " at epoch \($0)" } ?? ""))
-            for (k, v) in outcome.metrics.sorted(by: { $0.key < $1.key }) { print("  \(k) = \(v)") }
-            for e in outcome.events { print("  event: \(e)") }
-            print(String(format: "wall %.2f s", wall))
-        }
+        let out = try render(outcome, spec: s, wallSeconds: wall)
         FileHandle.standardOutput.write(Data(out.utf8))
         if !quiet { FileHandle.standardError.write(Data(String(format: "wall time %.2f s\n", wall).utf8)) }
     }

@@ -37,6 +37,17 @@ import Testing
         do { _ = try RunCommand.parse(args) } catch { #expect(RunCommand.exitCode(for: error) != .success) }
     }
 
+    @Test func jsonOutputIsOneDecodableOutcome() throws {
+        let cmd = try RunCommand.parse(["--json", "--hidden", "3"])
+        let outcome = JobOutcome(status: .diverged, metrics: ["test_r2": 0.5, "train_loss": .nan], series: ["test_r2": [0.1, 0.5]],
+                                 events: ["epoch 2: guard"], divergedEpoch: 3)
+        let text = try cmd.render(outcome, spec: cmd.spec(), wallSeconds: 1.5)
+        #expect(text.split(separator: "\n").count == 1)
+        #expect(try JSON.decode(JobOutcome.self, from: Data(text.utf8)).bitwiseEqual(outcome))
+        let human = try RunCommand.parse(["--hidden", "3"]).render(outcome, spec: cmd.spec(), wallSeconds: 1.5)
+        #expect(human.contains("status diverged at epoch 3") && human.contains("test_r2 = 0.5") && human.contains("event: epoch 2"))
+    }
+
     @Test func smallRunPrintsAndReturns() throws {
         var cmd = try RunCommand.parse(["--model", "rnn", "--hidden", "2", "--epochs", "1", "--sequences", "6",
                                         "--train-sequences", "4", "--steps", "10", "--calibration-sequences", "2",
