@@ -31,7 +31,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Bias-calibration sequences (default 100).") var calibrationSequences: Int?
     @Option(help: "Bias-calibration rounds (default 100).") var calibrationRounds: Int?
     @Option(help: "Divergence guard: learning-rate factor per intervention (default 0.5).") var guardLrFactor: Double?
-    @Option(help: "Divergence guard: interventions before a run counts as diverged (default 8).") var guardMaxEvents: Int?
+    @Option(help: "Divergence guard: interventions before a run counts as diverged (default 20).") var guardMaxEvents: Int?
     @Flag(help: "Print the outcome as one JSON object on stdout.") var json = false
     @Flag(help: "No progress lines on stderr.") var quiet = false
 
@@ -60,6 +60,19 @@ struct RunCommand: ParsableCommand {
 
     func validate() throws { _ = try spec() }
 
+    /// What `run` prints on stdout: one JSON object (`--json`) or a readable summary.
+    func render(_ outcome: JobOutcome, spec s: SyntheticSpec, wallSeconds wall: Double) throws -> String {
+        if json { return try JSON.string(outcome) + "\n" }
+        var out = ""
+        func line(_ text: String) { out += text + "\n" }
+        line("job \(JobSpec(synthetic: s).id)  \(s.summary)")
+        line("status \(outcome.status.rawValue)" + (outcome.divergedEpoch.map { " at epoch \($0)" } ?? ""))
+        for (k, v) in outcome.metrics.sorted(by: { $0.key < $1.key }) { line("  \(k) = \(v)") }
+        for e in outcome.events { line("  event: \(e)") }
+        line(String(format: "wall %.2f s", wall))
+        return out
+    }
+
     func run() throws {
         let s = try spec()
         let quiet = self.quiet
@@ -71,17 +84,7 @@ struct RunCommand: ParsableCommand {
             }
         } catch let e as SpecError { throw ValidationError(e.description) }
         let wall = Date().timeIntervalSince(started)
-        var out = ""
-        if json {
-            out = try JSON.string(outcome) + "\n"
-        } else {
-            func print(_ s: String) { out += s + "\n" }
-            print("job \(JobSpec(synthetic: s).id)  \(s.summary)")
-            print("status \(outcome.status.rawValue)" + (outcome.divergedEpoch.map { " at epoch \($0)" } ?? ""))
-            for (k, v) in outcome.metrics.sorted(by: { $0.key < $1.key }) { print("  \(k) = \(v)") }
-            for e in outcome.events { print("  event: \(e)") }
-            print(String(format: "wall %.2f s", wall))
-        }
+        let out = try render(outcome, spec: s, wallSeconds: wall)
         FileHandle.standardOutput.write(Data(out.utf8))
         if !quiet { FileHandle.standardError.write(Data(String(format: "wall time %.2f s\n", wall).utf8)) }
     }

@@ -75,18 +75,23 @@ struct KernelCase {
         let scale = 1.0 / Double(c.B * c.T * 2)
         var gRef: [Double]? = []
         let sseRef = c.reference(c.params, x: c.x, y: c.y, scale: scale, grad: &gRef)
-        let kernel = KernelFactory.make(shape: c.shape, steps: c.T, maxBatch: 4)
-        #expect(!(kernel is ReferenceKernel))
-        let pf = c.params.map(Float.init), xf = c.x.map(Float.init), yf = c.y.map(Float.init)
-        var gFast = [Float](repeating: .nan, count: c.shape.parameterCount)
-        let sseFast = kernel.run(params: pf, x: xf, y: yf, batch: c.B, scale: Float(scale), grad: &gFast)
-        let sseEval = kernel.run(params: pf, x: xf, y: yf, batch: c.B, scale: Float(scale), grad: nil)
-        #expect(abs(sseFast - sseRef) <= 1e-4 * sseRef)
-        #expect(abs(sseEval - sseRef) <= 1e-4 * sseRef)
-        let gmax = gRef!.map(abs).max()!
-        for slot in c.shape.slots {
-            for i in slot.range {
-                #expect(abs(Double(gFast[i]) - gRef![i]) <= 1e-4 * gmax + 1e-6, "n=\(n) \(slot.name)[\(i - slot.offset)]")
+        // maxBatch == B (full batches) and maxBatch > B (the last, partial batch of an epoch).
+        for maxBatch in [c.B, c.B + 2] {
+            let kernel = KernelFactory.make(shape: c.shape, steps: c.T, maxBatch: maxBatch)
+            #expect(!(kernel is ReferenceKernel))
+            let pf = c.params.map(Float.init), xf = c.x.map(Float.init), yf = c.y.map(Float.init)
+            var gFast = [Float](repeating: .nan, count: c.shape.parameterCount)
+            // Twice: stale workspace contents from the first call must not leak into the second.
+            _ = kernel.run(params: pf, x: xf.map { $0 * 3 }, y: yf, batch: c.B, scale: 1, grad: &gFast)
+            let sseFast = kernel.run(params: pf, x: xf, y: yf, batch: c.B, scale: Float(scale), grad: &gFast)
+            let sseEval = kernel.run(params: pf, x: xf, y: yf, batch: c.B, scale: Float(scale), grad: nil)
+            #expect(abs(sseFast - sseRef) <= 1e-4 * sseRef)
+            #expect(abs(sseEval - sseRef) <= 1e-4 * sseRef)
+            let gmax = gRef!.map(abs).max()!
+            for slot in c.shape.slots {
+                for i in slot.range {
+                    #expect(abs(Double(gFast[i]) - gRef![i]) <= 1e-4 * gmax + 1e-6, "n=\(n) maxBatch=\(maxBatch) \(slot.name)[\(i - slot.offset)]")
+                }
             }
         }
     }

@@ -35,8 +35,12 @@ public struct ContractiveTeacher: Sendable, Equatable {
     public func simulate(x: UnsafePointer<Double>, count: Int, steps T: Int, threshold: Double = 1e-3,
                          active: inout [Int], y0: UnsafeMutablePointer<Double>?) {
         let n = hidden, p = inputs, q = outputs
-        var h = [Double](repeating: 0, count: n), a = [Double](repeating: 0, count: n)
+        var state = [Double](repeating: 0, count: 2 * n)
+        var counts = [Int](repeating: 0, count: n)
         W.withUnsafeBufferPointer { W in F.withUnsafeBufferPointer { F in C.withUnsafeBufferPointer { C in
+        b.withUnsafeBufferPointer { b in c.withUnsafeBufferPointer { c in
+        state.withUnsafeMutableBufferPointer { st in counts.withUnsafeMutableBufferPointer { act in
+            let h = st.baseAddress!, a = st.baseAddress! + n
             for s in 0..<count {
                 for i in 0..<n { h[i] = 0 }
                 for t in 0..<T {
@@ -49,7 +53,7 @@ public struct ContractiveTeacher: Sendable, Equatable {
                     }
                     for i in 0..<n {
                         h[i] = a[i] > 0 ? a[i] : 0
-                        if h[i] > threshold { active[i] += 1 }
+                        if h[i] > threshold { act[i] += 1 }
                     }
                     if let y0 {
                         for o in 0..<q {
@@ -60,7 +64,10 @@ public struct ContractiveTeacher: Sendable, Equatable {
                     }
                 }
             }
+        } }
+        } }
         } } }
+        for i in 0..<n { active[i] += counts[i] }
     }
 
     /// Fraction of (sequence, step) with h_i > 1e-3, per unit.

@@ -56,7 +56,7 @@ public struct SyntheticSpec: Codable, Hashable, Sendable {
     public var calibrationRounds: Int?
     /// Divergence guard: learning-rate factor after each intervention (nil = 0.5). See docs/EXPERIMENTS.md.
     public var guardLRFactor: Double?
-    /// Divergence guard: interventions allowed in one job before it is declared diverged (nil = 8).
+    /// Divergence guard: interventions allowed in one job before it is declared diverged (nil = 20).
     public var guardMaxEvents: Int?
 
     public init(model: ModelKind, hidden: Int, snrDB: Double = 20, realization: Int = 0, seed: Int = 0,

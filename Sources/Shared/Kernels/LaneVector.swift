@@ -35,16 +35,46 @@ extension SIMD16: LaneVector where Scalar == Float {
     }
 }
 
+/// Branch-free lane selection by bit operations. (`replacing(with:where:)` compiles to a
+/// per-lane loop through the stack here, which made it the bottleneck of the kernels.)
+enum Lanes {
+    @inline(__always) static func bits<V: LaneVector>(_ v: V) -> V.MaskStorage { unsafeBitCast(v, to: V.MaskStorage.self) }
+    @inline(__always) static func float<V: LaneVector>(_ b: V.MaskStorage) -> V { unsafeBitCast(b, to: V.self) }
+
+    /// max(x, 0) per lane: lanes with the sign bit set (negative, -0, negative NaN) become +0.
+    @inline(__always) static func relu<V: LaneVector>(_ x: V) -> V {
+        let b = bits(x)
+        return float(b & ~(b &>> 31))
+    }
+
+    /// d where h != +0, else 0 (h non-negative, as after `relu`): the ReLU derivative mask.
+    @inline(__always) static func keep<V: LaneVector>(_ d: V, wherePositive h: V) -> V {
+        let hb = bits(h)
+        let m = (V.MaskStorage() &- hb) &>> 31  // all ones iff 0 < hb as a signed integer
+        return float(bits(d) & m)
+    }
+
+    /// x with lanes above `hi` set to hi and below `lo` set to lo (lo < hi).
+    @inline(__always) static func clamp<V: LaneVector>(_ x: V, _ lo: Float, _ hi: Float) -> V {
+        let over = bits(V(repeating: hi) - x) &>> 31   // all ones where x > hi
+        var b = (bits(x) & ~over) | (bits(V(repeating: hi)) & over)
+        let y = float(b) as V
+        let under = bits(y - V(repeating: lo)) &>> 31  // all ones where y < lo
+        b = (b & ~under) | (bits(V(repeating: lo)) & under)
+        return float(b)
+    }
+}
+
 /// Vector elementary functions for the LSTM gates. Accuracy: relative error of
 /// `vexp` below 2e-7 on [-87, 88]; `vsigmoid` and `vtanh` absolute error below 3e-7.
-/// NaN in, NaN out (so the divergence guard still sees it).
+/// Inputs are clamped first (NaN may come out finite: the trainer checks losses, gradients
+/// and parameters for non-finite values itself).
 enum VectorMath {
     /// e^x: x = n ln2 + r, |r| <= ln2/2, e^r by a degree-6 Taylor polynomial, 2^n by
     /// building the exponent bits. Inputs are clamped to [-87, 88] (no overflow to inf).
     @inline(__always)
     static func exp<V: LaneVector>(_ x0: V) -> V {
-        var x = x0.replacing(with: 88, where: x0 .> 88)
-        x.replace(with: -87, where: x .< -87)
+        let x = Lanes.clamp(x0, -87, 88)
         let magic: Float = 12_582_912  // 1.5 * 2^23: adding it rounds to an integer
         let t = x * Float(1.442_695_040_888_963_4) + V(repeating: magic)
         let n = t - V(repeating: magic)

@@ -5,8 +5,11 @@
 //             c(t) = f c(t-1) + i g;  h(t) = o tanh(c(t))
 //   backward  dh = sum_o C[o,:] dy_o + sum_{g,r} Wh_g[r,:] dz_g(t+1)_r
 //             dc = dh o (1 - tanh^2 c) + dc(t+1) f(t+1);  dz_i = dc g i(1-i);  dz_f = dc c(t-1) f(1-f)
-//             dz_g = dc i (1-g^2);  dz_o = dh tanh(c) o(1-o);  dWh_g[:,j] += dz_g h(t-1)_j; ...
+//             dz_g = dc i (1-g^2);  dz_o = dh tanh(c) o(1-o);  dWx_g[:,k] += dz_g x_k; db_g += dz_g
+//   after the sweep: dWh_g = DZ_g^T H over all (t, b), one sgemm per gate (OpenBLAS; see RNNKernel).
 // Gates use VectorMath's sigmoid/tanh (abs. error < 3e-7), the reference uses libm.
+
+import CLapack
 
 final class LSTMKernel<V: LaneVector>: SequenceKernel {
     let shape: ModelShape
@@ -17,7 +20,7 @@ final class LSTMKernel<V: LaneVector>: SequenceKernel {
     private let ws: Workspace
     private let oH: Int, oCs: Int, oTC: Int, oGate: Int, oDZ: Int, oDC: Int
     private let oWx: Int, oWhCol: Int, oWhRow: Int, oBias: Int, oCrow: Int, oc: Int
-    private let oGWx: Int, oGWh: Int, oGb: Int, oGC: Int, oGc: Int, end: Int
+    private let oGWx: Int, oGb: Int, oGC: Int, oGc: Int, end: Int
 
     init(shape: ModelShape, steps: Int, maxBatch: Int) {
         precondition(shape.cell == .lstm && shape.hidden <= V.scalarCount)
@@ -30,7 +33,7 @@ final class LSTMKernel<V: LaneVector>: SequenceKernel {
         oTC = oCs + (steps + 1) * maxBatch * vb
         oGate = oTC + steps * maxBatch * vb
         oDZ = oGate + 4 * steps * maxBatch * vb
-        oDC = oDZ + 4 * maxBatch * vb
+        oDC = oDZ + 4 * (steps + 1) * maxBatch * vb
         oWx = oDC + maxBatch * vb
         oWhCol = oWx + 4 * p * vb
         oWhRow = oWhCol + 4 * n * vb
@@ -38,12 +41,12 @@ final class LSTMKernel<V: LaneVector>: SequenceKernel {
         oCrow = oBias + 4 * vb
         oc = oCrow + q * vb
         oGWx = oc + qPad
-        oGWh = oGWx + 4 * p * vb
-        oGb = oGWh + 4 * n * vb
+        oGb = oGWx + 4 * p * vb
         oGC = oGb + 4 * vb
         oGc = oGC + q * vb
         end = oGc + qPad
         ws = Workspace(bytes: end)
+        _ = LapackSetup.configured  // OpenBLAS on one thread before the first sgemm
     }
 
     @inline(__always) private func vec(_ off: Int) -> V { ws.raw.load(fromByteOffset: off, as: V.self) }
@@ -72,14 +75,14 @@ final class LSTMKernel<V: LaneVector>: SequenceKernel {
         }
     }
 
+    /// Writes every gradient except dWh (which the sgemm writes).
     private func unpack(_ grad: UnsafeMutablePointer<Float>) {
-        let Wx = shape.slot("Wx").offset, Wh = shape.slot("Wh").offset, b = shape.slot("b").offset
+        let Wx = shape.slot("Wx").offset, b = shape.slot("b").offset
         let C = shape.slot("C").offset, c = shape.slot("c").offset
         for g in 0..<4 {
             for i in 0..<n {
                 let r = g * n + i
                 for k in 0..<p { grad[Wx + r * p + k] = scalar(oGWx + (g * p + k) * vb + i * 4) }
-                for j in 0..<n { grad[Wh + r * n + j] = scalar(oGWh + (g * n + j) * vb + i * 4) }
                 grad[b + r] = scalar(oGb + g * vb + i * 4)
             }
         }
@@ -95,6 +98,7 @@ final class LSTMKernel<V: LaneVector>: SequenceKernel {
         pack(params)
         let training = grad != nil
         let row = maxBatch * vb
+        if B < maxBatch && training { ws.zero(offset: oH, count: (steps + 1) * row) }
         var sse = 0.0
         for t in 0..<steps {
             let hPrev = oH + t * row, hCur = hPrev + row, cPrev = oCs + t * row, cCur = cPrev + row
@@ -109,10 +113,14 @@ final class LSTMKernel<V: LaneVector>: SequenceKernel {
                     zo = vec(oWx + (3 * p + k) * vb) * xk + zo
                 }
                 let hp = hPrev + b * vb
+                // Two passes of two gates each: four 16-lane accumulators would not fit SSE's 16 registers.
                 for j in 0..<n {
                     let hj = scalar(hp + j * 4)
                     zi = vec(oWhCol + j * vb) * hj + zi
                     zf = vec(oWhCol + (n + j) * vb) * hj + zf
+                }
+                for j in 0..<n {
+                    let hj = scalar(hp + j * 4)
                     zg = vec(oWhCol + (2 * n + j) * vb) * hj + zg
                     zo = vec(oWhCol + (3 * n + j) * vb) * hj + zo
                 }
@@ -137,7 +145,8 @@ final class LSTMKernel<V: LaneVector>: SequenceKernel {
         guard let grad else { return sse }
 
         ws.zero(offset: oGWx, count: end - oGWx)
-        ws.zero(offset: oDZ, count: 4 * B * vb)
+        // DZ[T] is the (zero) dz after the last step; rows b >= B must be zero for the sgemm.
+        if B < maxBatch { ws.zero(offset: oDZ, count: 4 * (steps + 1) * row) } else { ws.zero(offset: oDZ + 4 * steps * row, count: 4 * row) }
         ws.zero(offset: oDC, count: B * vb)
         let twoScale = 2 * scale
         let one = V(repeating: 1)
@@ -146,7 +155,7 @@ final class LSTMKernel<V: LaneVector>: SequenceKernel {
             let xt = x + t * B * p, yt = y + t * B * q
             for b in 0..<B {
                 let h = vec(hCur + b * vb)
-                let dz = oDZ + 4 * b * vb
+                let dz = oDZ + 4 * ((t + 1) * row + b * vb)
                 var dh0 = V(), dh1 = V()
                 for r in 0..<n {
                     dh0 = vec(oWhRow + r * vb) * scalar(dz + r * 4) + dh0
@@ -174,15 +183,8 @@ final class LSTMKernel<V: LaneVector>: SequenceKernel {
                 let dzg = dc * i * (one - g * g)
                 let dzo = dh * tc * o * (one - o)
                 setVec(dcOff, dc * f)
-                setVec(dz, dzi); setVec(dz + vb, dzf); setVec(dz + 2 * vb, dzg); setVec(dz + 3 * vb, dzo)
-                let hp = hPrev + b * vb
-                for j in 0..<n {
-                    let hj = scalar(hp + j * 4)
-                    setVec(oGWh + j * vb, dzi * hj + vec(oGWh + j * vb))
-                    setVec(oGWh + (n + j) * vb, dzf * hj + vec(oGWh + (n + j) * vb))
-                    setVec(oGWh + (2 * n + j) * vb, dzg * hj + vec(oGWh + (2 * n + j) * vb))
-                    setVec(oGWh + (3 * n + j) * vb, dzo * hj + vec(oGWh + (3 * n + j) * vb))
-                }
+                let dzt = oDZ + 4 * (t * row + b * vb)
+                setVec(dzt, dzi); setVec(dzt + vb, dzf); setVec(dzt + 2 * vb, dzg); setVec(dzt + 3 * vb, dzo)
                 for k in 0..<p {
                     let xk = xt[b * p + k]
                     setVec(oGWx + k * vb, dzi * xk + vec(oGWx + k * vb))
@@ -195,6 +197,15 @@ final class LSTMKernel<V: LaneVector>: SequenceKernel {
             }
         }
         unpack(grad)
+        // dWh[g n + i, j] = sum_K DZ[K, g Hp + i] H[K, j] over K = (t, b), t < T.
+        let lanes = V.scalarCount
+        let wh = shape.slot("Wh").offset
+        for g in 0..<4 {
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(n), Int32(n), Int32(steps * maxBatch), 1,
+                        (ws.raw + oDZ).assumingMemoryBound(to: Float.self) + g * lanes, Int32(4 * lanes),
+                        (ws.raw + oH).assumingMemoryBound(to: Float.self), Int32(lanes), 0,
+                        grad + wh + g * n * n, Int32(n))
+        }
         return sse
     }
 }

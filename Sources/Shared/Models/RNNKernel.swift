@@ -4,10 +4,15 @@
 // Each step of each sequence is a sum of column vectors scaled by scalars:
 //   forward   a = b + sum_k F[:,k] x_k + sum_j W[:,j] h(t-1)_j;  h(t) = relu(a)
 //   backward  dh = sum_o C[o,:] dy_o + sum_i W[i,:] da(t+1)_i;  da = dh * [h(t) > 0]
-//             dW[:,j] += da h(t-1)_j;  dF[:,k] += da x_k;  db += da;  dC[o,:] += dy_o h(t);  dc += dy
+//             dF[:,k] += da x_k;  db += da;  dC[o,:] += dy_o h(t);  dc += dy
+//   after the sweep: dW = sum over (t, b) of da(t) h(t-1)^T = DA^T H  (one sgemm, K = T maxB)
 // The readout is evaluated in the backward sweep (where h(t) is at hand), so the
 // forward sweep of a training batch only runs the recurrence.
-// Memory: states [(T+1), maxB] vectors, reused for every batch; nothing is allocated per call.
+// Memory: states and da, each [(T+1), maxB] vectors, reused for every batch; nothing is allocated per call.
+// The outer-product sum dW runs in OpenBLAS's sgemm (AVX2 where the CPU has it): the one
+// place where results may differ in the last bits between CPU types (docs/EXPERIMENTS.md).
+
+import CLapack
 
 final class RNNKernel<V: LaneVector>: SequenceKernel {
     let shape: ModelShape
@@ -18,7 +23,7 @@ final class RNNKernel<V: LaneVector>: SequenceKernel {
     private let ws: Workspace
     // Byte offsets into ws.
     private let oH: Int, oDA: Int, oWcol: Int, oWrow: Int, oFcol: Int, oBias: Int, oCrow: Int, oc: Int
-    private let oGW: Int, oGF: Int, oGb: Int, oGC: Int, oGc: Int, end: Int
+    private let oGF: Int, oGb: Int, oGC: Int, oGc: Int, end: Int
 
     init(shape: ModelShape, steps: Int, maxBatch: Int) {
         precondition(shape.cell == .relu && shape.hidden <= V.scalarCount)
@@ -27,19 +32,19 @@ final class RNNKernel<V: LaneVector>: SequenceKernel {
         let vb = MemoryLayout<V>.stride
         oH = 0
         oDA = oH + (steps + 1) * maxBatch * vb
-        oWcol = oDA + maxBatch * vb
+        oWcol = oDA + (steps + 1) * maxBatch * vb
         oWrow = oWcol + n * vb
         oFcol = oWrow + n * vb
         oBias = oFcol + p * vb
         oCrow = oBias + vb
         oc = oCrow + q * vb
-        oGW = oc + ((q * 4 + vb - 1) / vb) * vb
-        oGF = oGW + n * vb
+        oGF = oc + ((q * 4 + vb - 1) / vb) * vb
         oGb = oGF + p * vb
         oGC = oGb + vb
         oGc = oGC + q * vb
         end = oGc + ((q * 4 + vb - 1) / vb) * vb
         ws = Workspace(bytes: end)
+        _ = LapackSetup.configured  // OpenBLAS on one thread before the first sgemm
     }
 
     @inline(__always) private func vec(_ off: Int) -> V { ws.raw.load(fromByteOffset: off, as: V.self) }
@@ -51,7 +56,7 @@ final class RNNKernel<V: LaneVector>: SequenceKernel {
     private func pack(_ params: UnsafePointer<Float>) {
         let W = shape.slot("W").offset, F = shape.slot("F").offset, b = shape.slot("b").offset
         let C = shape.slot("C").offset, c = shape.slot("c").offset
-        ws.zero(offset: oWcol, count: oGW - oWcol)
+        ws.zero(offset: oWcol, count: oGF - oWcol)
         for i in 0..<n {
             for j in 0..<n {
                 setScalar(oWcol + j * vb + i * 4, params[W + i * n + j])
@@ -66,11 +71,11 @@ final class RNNKernel<V: LaneVector>: SequenceKernel {
         }
     }
 
+    /// Writes every gradient except dW (which the sgemm writes).
     private func unpack(_ grad: UnsafeMutablePointer<Float>) {
-        let W = shape.slot("W").offset, F = shape.slot("F").offset, b = shape.slot("b").offset
+        let F = shape.slot("F").offset, b = shape.slot("b").offset
         let C = shape.slot("C").offset, c = shape.slot("c").offset
         for i in 0..<n {
-            for j in 0..<n { grad[W + i * n + j] = scalar(oGW + j * vb + i * 4) }
             for k in 0..<p { grad[F + i * p + k] = scalar(oGF + k * vb + i * 4) }
             grad[b + i] = scalar(oGb + i * 4)
         }
@@ -86,6 +91,7 @@ final class RNNKernel<V: LaneVector>: SequenceKernel {
         pack(params)
         let training = grad != nil
         let rowBytes = maxBatch * vb
+        if B < maxBatch && training { ws.zero(offset: oH, count: (steps + 1) * rowBytes) }
         var sse = 0.0
         // Forward sweep. H[0] stays zero (never written).
         for t in 0..<steps {
@@ -102,8 +108,7 @@ final class RNNKernel<V: LaneVector>: SequenceKernel {
                     j += 2
                 }
                 if j < n { acc0 = vec(oWcol + j * vb) * scalar(hp + j * 4) + acc0 }
-                var h = acc0 + acc1
-                h.replace(with: 0, where: h .< 0)
+                let h = Lanes.relu(acc0 + acc1)
                 setVec(hCur + b * vb, h)
                 if !training {
                     for o in 0..<q {
@@ -116,15 +121,16 @@ final class RNNKernel<V: LaneVector>: SequenceKernel {
         guard let grad else { return sse }
 
         // Backward sweep.
-        ws.zero(offset: oGW, count: end - oGW)
-        ws.zero(offset: oDA, count: B * vb)
+        ws.zero(offset: oGF, count: end - oGF)
+        // DA[T] is the (zero) da of the step after the last; rows b >= B must be zero for the sgemm.
+        if B < maxBatch { ws.zero(offset: oDA, count: (steps + 1) * rowBytes) } else { ws.zero(offset: oDA + steps * rowBytes, count: rowBytes) }
         let twoScale = 2 * scale
         for t in stride(from: steps - 1, through: 0, by: -1) {
             let hPrev = oH + t * rowBytes, hCur = hPrev + rowBytes
             let xt = x + t * B * p, yt = y + t * B * q
             for b in 0..<B {
                 let h = vec(hCur + b * vb)
-                let dan = oDA + b * vb
+                let dan = oDA + (t + 1) * rowBytes + b * vb
                 var dh0 = V(), dh1 = V()
                 var i = 0
                 while i + 1 < n {
@@ -142,16 +148,19 @@ final class RNNKernel<V: LaneVector>: SequenceKernel {
                     setVec(oGC + o * vb, h * dy + vec(oGC + o * vb))
                     setScalar(oGc + o * 4, scalar(oGc + o * 4) + dy)
                 }
-                var da = dh0 + dh1
-                da.replace(with: 0, where: h .<= 0)
-                setVec(dan, da)
-                let hp = hPrev + b * vb
-                for j in 0..<n { setVec(oGW + j * vb, da * scalar(hp + j * 4) + vec(oGW + j * vb)) }
+                let da = Lanes.keep(dh0 + dh1, wherePositive: h)
+                setVec(oDA + t * rowBytes + b * vb, da)
                 for k in 0..<p { setVec(oGF + k * vb, da * xt[b * p + k] + vec(oGF + k * vb)) }
                 setVec(oGb, da + vec(oGb))
             }
         }
         unpack(grad)
+        // dW[i, j] = sum_K DA[K, i] H[K, j] over K = (t, b), t < T: rows of Hp floats.
+        let lanes = Int32(V.scalarCount)
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(n), Int32(n), Int32(steps * maxBatch), 1,
+                    (ws.raw + oDA).assumingMemoryBound(to: Float.self), lanes,
+                    (ws.raw + oH).assumingMemoryBound(to: Float.self), lanes, 0,
+                    grad + shape.slot("W").offset, Int32(n))
         return sse
     }
 }

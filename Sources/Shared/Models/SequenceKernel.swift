@@ -20,16 +20,50 @@ public enum KernelFactory {
             let n = shape.hidden
             switch shape.cell {
             case .relu:
-                if n <= 4 { return RNNKernel<SIMD4<Float>>(shape: shape, steps: steps, maxBatch: maxBatch) }
-                if n <= 8 { return RNNKernel<SIMD8<Float>>(shape: shape, steps: steps, maxBatch: maxBatch) }
-                if n <= 16 { return RNNKernel<SIMD16<Float>>(shape: shape, steps: steps, maxBatch: maxBatch) }
+                if n <= 4 { return specialized(RNNKernel<SIMD4<Float>>(shape: shape, steps: steps, maxBatch: maxBatch)) }
+                if n <= 8 { return specialized(RNNKernel<SIMD8<Float>>(shape: shape, steps: steps, maxBatch: maxBatch)) }
+                if n <= 16 { return specialized(RNNKernel<SIMD16<Float>>(shape: shape, steps: steps, maxBatch: maxBatch)) }
             case .lstm:
-                if n <= 4 { return LSTMKernel<SIMD4<Float>>(shape: shape, steps: steps, maxBatch: maxBatch) }
-                if n <= 8 { return LSTMKernel<SIMD8<Float>>(shape: shape, steps: steps, maxBatch: maxBatch) }
-                if n <= 16 { return LSTMKernel<SIMD16<Float>>(shape: shape, steps: steps, maxBatch: maxBatch) }
+                if n <= 4 { return specialized(LSTMKernel<SIMD4<Float>>(shape: shape, steps: steps, maxBatch: maxBatch)) }
+                if n <= 8 { return specialized(LSTMKernel<SIMD8<Float>>(shape: shape, steps: steps, maxBatch: maxBatch)) }
+                if n <= 16 { return specialized(LSTMKernel<SIMD16<Float>>(shape: shape, steps: steps, maxBatch: maxBatch)) }
             }
         }
         return ReferenceKernel(shape: shape, steps: steps, maxBatch: maxBatch)
+    }
+}
+
+extension KernelFactory {
+    // A generic kernel reached through the protocol would run its generic (unspecialised)
+    // witness, i.e. every SIMD operation through witness tables: ~1000x slower. These
+    // wrappers call `run` at a concrete lane type, so the optimizer specialises it.
+    static func specialized<V: LaneVector>(_ k: RNNKernel<V>) -> SequenceKernel {
+        if let k = k as? RNNKernel<SIMD4<Float>> { return Specialized(k) { k.run(params: $0, x: $1, y: $2, batch: $3, scale: $4, grad: $5) } }
+        if let k = k as? RNNKernel<SIMD8<Float>> { return Specialized(k) { k.run(params: $0, x: $1, y: $2, batch: $3, scale: $4, grad: $5) } }
+        if let k = k as? RNNKernel<SIMD16<Float>> { return Specialized(k) { k.run(params: $0, x: $1, y: $2, batch: $3, scale: $4, grad: $5) } }
+        return k
+    }
+
+    static func specialized<V: LaneVector>(_ k: LSTMKernel<V>) -> SequenceKernel {
+        if let k = k as? LSTMKernel<SIMD4<Float>> { return Specialized(k) { k.run(params: $0, x: $1, y: $2, batch: $3, scale: $4, grad: $5) } }
+        if let k = k as? LSTMKernel<SIMD8<Float>> { return Specialized(k) { k.run(params: $0, x: $1, y: $2, batch: $3, scale: $4, grad: $5) } }
+        if let k = k as? LSTMKernel<SIMD16<Float>> { return Specialized(k) { k.run(params: $0, x: $1, y: $2, batch: $3, scale: $4, grad: $5) } }
+        return k
+    }
+}
+
+/// A kernel whose `run` is a closure formed at a concrete type.
+final class Specialized: SequenceKernel {
+    typealias Body = (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, Int, Float, UnsafeMutablePointer<Float>?) -> Double
+    let inner: SequenceKernel
+    let body: Body
+    var shape: ModelShape { inner.shape }
+    var steps: Int { inner.steps }
+    var maxBatch: Int { inner.maxBatch }
+    init(_ inner: SequenceKernel, body: @escaping Body) { self.inner = inner; self.body = body }
+    func run(params: UnsafePointer<Float>, x: UnsafePointer<Float>, y: UnsafePointer<Float>, batch: Int,
+             scale: Float, grad: UnsafeMutablePointer<Float>?) -> Double {
+        body(params, x, y, batch, scale, grad)
     }
 }
 

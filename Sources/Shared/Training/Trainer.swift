@@ -6,8 +6,10 @@
 // gradient norm is non-finite, a batch MSE exceeds explodeFactor x the training
 // targets' variance, the projection fails, or the end-of-epoch test loss is
 // non-finite or exploding. A bad epoch is undone: parameters and optimizer state
-// go back to the end of the previous epoch (the last state known good), the
-// learning rate is multiplied by guardLRFactor for the rest of the run, the event
+// go back to the end of the previous epoch (the last state known good); for an
+// unconstrained ReLU RNN whose restored W has ||W|| > 1, W's singular values are
+// clipped to 1 once (a smaller step alone does not help: the restored network
+// itself overflows on some 1000-step sequences); the learning rate is multiplied by guardLRFactor for the rest of the run, the event
 // is recorded, and the epoch is run again with the same batch order. After
 // guardMaxEvents interventions the next bad epoch ends the run as diverged.
 
@@ -32,6 +34,7 @@ public enum Trainer {
                                     testR2: [], initialTestLoss: initial.mse, initialTestR2: initial.r2, events: [],
                                     guardEvents: 0, finalLearningRate: config.learningRate)
         var goodParams = params, goodState = optimizer.state
+        let constraint = config.constraint
         var epoch = 1
         while epoch <= config.epochs {
             var order = Array(0..<train.count)
@@ -53,8 +56,8 @@ public enum Trainer {
                 let norm = config.clipNorm.map { clipGlobalNorm(&grad, maxNorm: $0) } ?? gradientNorm(grad)
                 if !norm.isFinite { failure = "batch \(batchIndex) gradient norm \(norm)"; break }
                 optimizer.step(params: &params, grad: grad)
-                if let w = wSlot, config.constraint != .none {
-                    do { try applyConstraint(config.constraint, to: &params, slot: w) } catch {
+                if let w = wSlot, constraint != .none {
+                    do { try applyConstraint(constraint, to: &params, slot: w) } catch {
                         failure = "batch \(batchIndex) projection failed (\(error))"; break
                     }
                 }
@@ -77,10 +80,20 @@ public enum Trainer {
                     break
                 }
                 let lr = optimizer.learningRate * config.guardLRFactor
-                result.events.append("epoch \(epoch): \(failure); restored parameters and optimizer state of epoch \(epoch - 1), "
-                                     + "learning rate \(optimizer.learningRate) -> \(lr)")
-                progress("guard: " + result.events.last!)
                 params = goodParams
+                var remedy = ""
+                if let w = wSlot, constraint == .none, let norm = try? spectralNorm(params, slot: w), norm > 1 {
+                    // An unconstrained ReLU RNN overflows on 1000-step sequences when W expands on
+                    // its active units; a smaller step alone does not stop it (the restored network
+                    // itself overflows on some sequences), so W's singular values are clipped to 1 once.
+                    if (try? applyConstraint(.contractive, to: &params, slot: w)) != nil {
+                        result.contractiveClips += 1
+                        remedy = String(format: ", W's singular values clipped to <= 1 (||W|| was %.4f)", norm)
+                    }
+                }
+                result.events.append("epoch \(epoch): \(failure); restored parameters and optimizer state of epoch \(epoch - 1)"
+                                     + remedy + ", learning rate \(optimizer.learningRate) -> \(lr)")
+                progress("guard: " + result.events.last!)
                 optimizer.state = goodState
                 optimizer.learningRate = lr
                 continue
@@ -111,6 +124,11 @@ public enum Trainer {
         case .contractive: projected = try MatrixProjection.clipSingularValues(w, n: n, bound: 1)
         }
         for i in 0..<projected.count { params[slot.offset + i] = Float(projected[i]) }
+    }
+
+    /// ||W||_2 of the [n, n] matrix at `slot`.
+    static func spectralNorm(_ params: [Float], slot: TensorSlot) throws -> Double {
+        try MatrixProjection.spectralNorm(params[slot.range].map(Double.init), rows: slot.rows, cols: slot.cols)
     }
 
     static func gradientNorm(_ g: [Float]) -> Double {

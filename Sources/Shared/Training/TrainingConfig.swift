@@ -30,7 +30,7 @@ public struct TrainingConfig: Sendable {
 
     public init(epochs: Int, batchSize: Int = 10, learningRate: Double = 0.01, optimizer: OptimizerKind = .adam,
                 clipNorm: Double? = 1.0, shuffleSeed: UInt64 = 0, constraint: RecurrentConstraint = .none,
-                guardLRFactor: Double = 0.5, guardMaxEvents: Int = 8, explodeFactor: Double = 1000) {
+                guardLRFactor: Double = 0.5, guardMaxEvents: Int = 20, explodeFactor: Double = 1000) {
         self.epochs = epochs; self.batchSize = batchSize; self.learningRate = learningRate; self.optimizer = optimizer
         self.clipNorm = clipNorm; self.shuffleSeed = shuffleSeed; self.constraint = constraint
         self.guardLRFactor = guardLRFactor; self.guardMaxEvents = guardMaxEvents; self.explodeFactor = explodeFactor
@@ -55,4 +55,6 @@ public struct TrainingResult: Sendable {
     public var events: [String]
     public var guardEvents: Int
     public var finalLearningRate: Double
+    /// Guard interventions that clipped an unconstrained ReLU RNN's W to ||W|| <= 1.
+    public var contractiveClips: Int = 0
 }
