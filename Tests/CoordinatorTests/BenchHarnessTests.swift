@@ -27,6 +27,7 @@ import Testing
         #expect(r.workerCounts.acks == 200 && r.workerCounts.resultToAck.count == 200)
         #expect(r.workerCounts.errors == 0)
         #expect(r.seconds > 0 && r.jobsPerSecond > 0 && !r.busyRounds.isEmpty)
+        #expect(r.synchronous == 2)  // FULL, read back from the writer connection
     }
 
     @Test func idleWorkersHeartbeatingAreNeverDeclaredDead() throws {

@@ -26,6 +26,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Threads carrying the in-process workers.")
     var workerThreads = 2
 
+    @Option(help: "Noop jobs in the latency phase: 1 worker with 1 slot, one job at a time (0 skips it).")
+    var latencyJobs = 300
+
     @Option(help: "Idle workers in the heartbeat phase (0 skips it).")
     var idle = 1000
 
@@ -38,6 +41,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "SQLite file for the throughput phase; must not exist, and is kept (default: a temporary file, removed).")
     var store: String?
 
+    @Option(help: "SQLite synchronous mode of the store's writer: full (fsync per commit: survives power loss) or normal.")
+    var sync = "full"
+
     @Flag(help: "Run the throughput phase's workers as real urnn-worker processes (found next to this binary).")
     var processes = false
 
@@ -48,8 +54,11 @@ struct BenchCommand: ParsableCommand {
         guard jobs >= 0, idle >= 0 else { throw ValidationError("--jobs and --idle must be >= 0") }
         guard workers >= 1, slots >= 1, workerThreads >= 1 else { throw ValidationError("--workers, --slots, --worker-threads must be >= 1") }
         guard idleSeconds > 0, heartbeatMs >= 10 else { throw ValidationError("--idle-seconds must be > 0 and --heartbeat-ms >= 10") }
+        guard durability != nil else { throw ValidationError("--sync must be full or normal") }
         if let s = store, FileManager.default.fileExists(atPath: s) { throw ValidationError("--store \(s) exists; give a new path") }
     }
+
+    var durability: Store.Durability? { Store.Durability(rawValue: sync.uppercased()) }
 
     func run() throws {
         var logger = Logger(label: "bench") { StreamLogHandler.standardError(label: $0) }
@@ -61,14 +70,24 @@ struct BenchCommand: ParsableCommand {
         var ok = true
         print("urnn-coordinator bench: \(ProcessInfo.processInfo.activeProcessorCount) cores, load average \(BenchReport.loadAverage())")
 
+        let plain = try Store(path: tmp.appendingPathComponent("probe.sqlite").path, durability: .full)
+        print("note: Store(durability: .full) alone runs with PRAGMA synchronous = \(try BenchStore.synchronous(of: plain)) (2 = FULL, 1 = NORMAL); the bench sets it to \(sync.uppercased()) on its writer and reads it back")
         if jobs > 0 {
             let path = store ?? tmp.appendingPathComponent("throughput.sqlite").path
             let mode: CoordinatorBench.WorkerMode = processes ? .processes : .threads(workerThreads)
-            print("throughput: \(jobs) noop jobs, \(workers) workers x \(slots) slots (\(processes ? "processes" : "\(workerThreads) worker threads")), store \(path) (synchronous=FULL)")
+            print("throughput: \(jobs) noop jobs, \(workers) workers x \(slots) slots (\(processes ? "processes" : "\(workerThreads) worker threads")), store \(path)")
             let r = try CoordinatorBench.throughput(jobs: jobs, workers: workers, slots: slots, storePath: path,
-                                                    mode: mode, heartbeatInterval: interval, logger: logger)
+                                                    mode: mode, sync: durability!, heartbeatInterval: interval, logger: logger)
             print(BenchReport.throughput(r))
             ok = ok && r.storedResults == jobs && r.distinctStoredJobs == jobs && r.wrongResults == 0 && r.stats.workersDead == 0
+        }
+        if latencyJobs > 0 {
+            print("latency: \(latencyJobs) noop jobs, 1 worker x 1 slot, one job in flight")
+            let r = try CoordinatorBench.throughput(jobs: latencyJobs, workers: 1, slots: 1,
+                                                    storePath: tmp.appendingPathComponent("latency.sqlite").path,
+                                                    mode: .threads(1), sync: durability!, heartbeatInterval: interval, logger: logger)
+            print(BenchReport.latency(r))
+            ok = ok && r.storedResults == latencyJobs && r.distinctStoredJobs == latencyJobs && r.wrongResults == 0
         }
         if idle > 0 {
             try FileLimits.raise(atLeast: UInt64(idle) * 4 + 256)
@@ -108,6 +127,7 @@ enum BenchReport {
         let acks = Percentiles(r.workerCounts.resultToAck)
         let w = r.workerCounts
         return """
+          store: PRAGMA synchronous = \(r.synchronous) during the run (2 = FULL, 1 = NORMAL)
           jobs/s (first assign to last commit): \(f(r.jobsPerSecond, 0))  (\(r.jobs) jobs in \(f(r.seconds, 2)) s)
           stored results (read back from file): \(r.storedResults), distinct jobs \(r.distinctStoredJobs), wrong outcome \(r.wrongResults)
           coordinator CPU per job: \(f(r.coordinatorCPUPerJob * 1000, 3)) ms  (loop thread \(f(r.loopCPU, 2)) s + libzmq threads \(f(r.zmqCPU, 2)) s)
@@ -116,6 +136,18 @@ enum BenchReport {
           result->ack at the worker: p50 \(ms(acks.p50)) p99 \(ms(acks.p99))\(w.resultToAck.isEmpty ? " (not measured with real processes)" : "")
           coordinator: messages \(r.stats.messagesIn), committed \(r.stats.resultsCommitted), duplicates \(r.stats.duplicates), late \(r.stats.lateResults), requeued \(r.stats.requeued), workers dead \(r.stats.workersDead)
         """ + (w.welcomed > 0 ? "\n  workers: welcomed \(w.welcomed), assigns \(w.assigns), acks \(w.acks), duplicate assigns \(w.duplicateAssigns), errors \(w.errors), coordinator silences \(w.coordinatorSilences)" : "")
+    }
+
+    /// One job in flight: the time per job is the whole coordinator round trip a worker slot
+    /// waits between finishing a job and starting the next (RESULT in, commit, ACK + ASSIGN out).
+    static func latency(_ r: CoordinatorBench.ThroughputResult) -> String {
+        let acks = Percentiles(r.workerCounts.resultToAck)
+        return """
+          store: PRAGMA synchronous = \(r.synchronous)
+          slot turnaround per job (RESULT sent to next ASSIGN received, mean): \(f(r.seconds / Double(max(1, r.jobs)) * 1000, 2)) ms  (\(f(r.jobsPerSecond, 0)) jobs/s)
+          result->ack at the worker: p50 \(ms(acks.p50)) p99 \(ms(acks.p99))
+          coordinator CPU per job: \(f(r.coordinatorCPUPerJob * 1000, 3)) ms; stored \(r.storedResults), distinct \(r.distinctStoredJobs)
+        """
     }
 
     static func idle(_ r: CoordinatorBench.IdleResult) -> String {

@@ -22,6 +22,8 @@ enum CoordinatorBench {
 
     struct ThroughputResult: Sendable {
         var jobs = 0, workers = 0, slots = 0
+        /// The writer connection's `PRAGMA synchronous` during the run, read back (2 = FULL, 1 = NORMAL).
+        var synchronous = 0
         /// First assignment to last commit, seconds.
         var seconds = 0.0
         var jobsPerSecond: Double { seconds > 0 ? Double(jobs) / seconds : 0 }
@@ -55,17 +57,16 @@ enum CoordinatorBench {
 
     /// Runs `jobs` noop jobs through `workers` workers of `slots` slots on a fresh store at `storePath`.
     static func throughput(jobs: Int, workers: Int, slots: Int, storePath: String, mode: WorkerMode,
-                           heartbeatInterval: Double = 1, timeout: Double? = nil, logger: Logger) throws -> ThroughputResult {
+                           sync: Store.Durability = .full, heartbeatInterval: Double = 1, timeout: Double? = nil, logger: Logger) throws -> ThroughputResult {
         let specs = (0..<jobs).map { JobSpec(noop: NoopSpec(token: $0)) }
-        do {
-            let store = try Store(path: storePath, durability: .full)
-            try store.addJobs(specs, sweepName: "noop-bench", definition: "noop-bench: \(jobs) noop jobs (urnn-coordinator bench)")
-        }
+        let store = try Store(path: storePath, durability: .full)
         var r = ThroughputResult(jobs: jobs, workers: workers, slots: slots)
+        r.synchronous = try BenchStore.setSynchronous(sync, on: store)
+        try store.addJobs(specs, sweepName: "noop-bench", definition: "noop-bench: \(jobs) noop jobs (urnn-coordinator bench)")
         var cfg = CoordinatorServer.Configuration(bind: "tcp://127.0.0.1:*")
         cfg.heartbeatInterval = heartbeatInterval
         let threadsBefore = ThreadCPU.threads()
-        let server = try CoordinatorServer(configuration: cfg, store: try Store(path: storePath, durability: .full), logger: logger)
+        let server = try CoordinatorServer(configuration: cfg, store: store, logger: logger)
         let zmqThreads = ThreadCPU.threads().subtracting(threadsBefore)
 
         let pool: NoopWorkerPool?
@@ -153,6 +154,29 @@ enum CoordinatorBench {
         r.workerCounts = try pool.stop()
         r.stats = server.stats
         return r
+    }
+}
+
+/// The store's durability, made sure of.
+///
+/// `Store(durability: .full)` asks for `PRAGMA synchronous = FULL` in GRDB's `prepareDatabase`,
+/// but `DatabasePool` then switches its writer to WAL mode and sets `synchronous = NORMAL`
+/// itself (GRDB `Database.setUpWALMode`), so a store opened that way runs with NORMAL: no
+/// fsync per commit. The benchmark sets the pragma again on the writer connection after
+/// opening, and reads it back, so its figures are for the durability they claim.
+enum BenchStore {
+    /// Sets `PRAGMA synchronous` on the store's writer connection; returns the value read back
+    /// (SQLite's numbering: 1 NORMAL, 2 FULL).
+    static func setSynchronous(_ d: Store.Durability, on store: Store) throws -> Int {
+        try store.pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = \(d.rawValue)")
+            return try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1
+        }
+    }
+
+    /// The writer connection's `PRAGMA synchronous` as it is.
+    static func synchronous(of store: Store) throws -> Int {
+        try store.pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
     }
 }
 
