@@ -133,7 +133,7 @@ enum BenchReport {
           coordinator CPU per job: \(f(r.coordinatorCPUPerJob * 1000, 3)) ms  (loop thread \(f(r.loopCPU, 2)) s + libzmq threads \(f(r.zmqCPU, 2)) s)
           time in round() per job: \(f(r.roundSecondsPerJob * 1000, 3)) ms
           busy rounds: \(r.busyRounds.count) of \(r.rounds), jobs per busy round \(f(Double(r.jobs) / Double(max(1, r.busyRounds.count)), 1)), round wall time p50 \(ms(rounds.p50)) p99 \(ms(rounds.p99)) max \(ms(rounds.max))
-          result->ack at the worker: p50 \(ms(acks.p50)) p99 \(ms(acks.p99))\(w.resultToAck.isEmpty ? " (not measured with real processes)" : "")
+          result->ack at the worker: \(w.resultToAck.isEmpty ? "not measured with real worker processes" : "p50 \(ms(acks.p50)) p99 \(ms(acks.p99))")
           coordinator: messages \(r.stats.messagesIn), committed \(r.stats.resultsCommitted), duplicates \(r.stats.duplicates), late \(r.stats.lateResults), requeued \(r.stats.requeued), workers dead \(r.stats.workersDead)
         """ + (w.welcomed > 0 ? "\n  workers: welcomed \(w.welcomed), assigns \(w.assigns), acks \(w.acks), duplicate assigns \(w.duplicateAssigns), errors \(w.errors), coordinator silences \(w.coordinatorSilences)" : "")
     }
