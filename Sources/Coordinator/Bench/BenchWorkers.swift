@@ -88,7 +88,7 @@ final class NoopWorkerPool: @unchecked Sendable {
         return counts
     }
 
-    /// A snapshot of the counts merged so far (complete only after `stop`).
+    /// Adds one thread's counts to the total (under `lock`).
     private func merge(_ c: Counts) {
         counts.welcomed += c.welcomed; counts.assigns += c.assigns; counts.resultsSent += c.resultsSent
         counts.acks += c.acks; counts.errors += c.errors; counts.coordinatorSilences += c.coordinatorSilences
