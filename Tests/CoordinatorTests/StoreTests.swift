@@ -25,6 +25,16 @@ import Testing
                      provenance: Provenance(host: "h", workerID: worker, buildVersion: BuildInfo.version, wallSeconds: 0.5))
     }
 
+    /// GRDB's DatabasePool sets synchronous = NORMAL when it enables WAL; the store must set the
+    /// durability it promises on the writer afterwards (FULL: an ACKed result survives power loss).
+    @Test func writerRunsWithTheRequestedDurability() throws {
+        let dir = TempDir()
+        #expect(try Store(path: dir.path("full.sqlite")).synchronousLevel() == 2)
+        #expect(try Store(path: dir.path("normal.sqlite"), durability: .normal).synchronousLevel() == 1)
+        // Reopening keeps the promise too.
+        #expect(try Store(path: dir.path("full.sqlite"), create: false).synchronousLevel() == 2)
+    }
+
     @Test func insertIsIdempotentAndKeepsOrder() throws {
         let dir = TempDir()
         let store = try Store(path: dir.path(), clock: { 1000 })

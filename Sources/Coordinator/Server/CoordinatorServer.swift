@@ -5,11 +5,11 @@ import Shared
 /// The coordinator's event loop: the one owner of the ROUTER socket and the store.
 ///
 /// Each round: poll the socket, drain what arrived (decode, turn into scheduler events),
-/// `tick` the scheduler, then apply the resulting actions in two phases: first every store
-/// change of the round in ONE transaction (leases, results, requeues, failures), then every
-/// message in order. So a result is durable before its ACK leaves, and a lease is recorded
-/// before its ASSIGN leaves; batching a round into one commit is what makes thousands of
-/// results per second affordable with a synchronous WAL.
+/// `tick` the scheduler, then apply the resulting actions: messages that need no durability
+/// (WELCOME, ASSIGN, heartbeats, errors) leave at once; every store change of the round is
+/// written in ONE transaction; then the ACKs leave. So a result is durable before its ACK, and
+/// one fsync is shared by a whole round of results, which is what makes thousands of results per
+/// second affordable with `synchronous = FULL`.
 final class CoordinatorServer {
     struct Configuration {
         var bind: String
@@ -42,7 +42,6 @@ final class CoordinatorServer {
     private var noKinds: Set<String> = []
     /// Results received this round, waiting for their commit.
     private var inbox: [String: Message.JobResult] = [:]
-    private var specCache: [String: JobSpec] = [:]
     private let clock: () -> Double
     /// Counters for logs and benchmarks.
     private(set) var stats = Stats()
@@ -214,19 +213,42 @@ final class CoordinatorServer {
 
     // MARK: Outgoing
 
-    /// Phase 1: every store change of the round in one transaction. Phase 2: messages, in order.
+    /// Applies a round's actions. Order: replies and every message that needs no durability
+    /// (ASSIGN, heartbeats, errors) leave first, so workers start at once; then every store change
+    /// of the round in ONE transaction (one fsync); then the ACKs, which must not leave before the
+    /// results they acknowledge are durable. A lease need not be durable before its ASSIGN: after a
+    /// crash every leased job goes back to pending anyway (`Store.resumeState`).
     private func apply(_ actions: [Scheduler.Action], replies: [(Data, Message)]) throws {
+        for (routing, m) in replies { send(m, to: routing) }
+
+        // One read for the specs of all of the round's assignments.
+        let assigned = actions.compactMap { a -> String? in
+            if case let .assign(jobID, _, _, _) = a { return jobID } else { return nil }
+        }
+        let specs = assigned.isEmpty ? [:] : try store.specs(for: assigned)
+
         var ops: [StoreOp] = []
+        var acks: [(worker: String, jobID: String)] = []
         for a in actions {
             switch a {
-            case let .assign(jobID, worker, leaseID, _):
+            case let .assign(jobID, worker, leaseID, deadline):
                 ops.append(.lease(LeaseGrant(jobID: jobID, leaseID: leaseID, worker: worker)))
-            case let .commitResult(jobID, leaseID, _):
+                guard let spec = specs[jobID] else {
+                    logger.error("job \(jobID) has no spec in the store")
+                    continue
+                }
+                let ms = Int(max(0, deadline - clock()) * 1000)
+                send(.assign(.init(jobID: jobID, leaseID: leaseID, spec: spec, leaseMs: ms)), toWorker: worker)
+            case let .commitResult(jobID, leaseID, worker):
                 if let r = inbox[jobID] {
                     var prov = r.provenance
                     if prov.host.isEmpty { prov.host = hostOf[prov.workerID] ?? "" }
                     ops.append(.result(ResultCommit(jobID: jobID, leaseID: leaseID, outcome: r.outcome, provenance: prov)))
                 }
+                acks.append((worker, jobID))
+            case let .ack(worker, jobID, reason):
+                if reason == .late { stats.lateResults += 1 }
+                acks.append((worker, jobID))
             case let .requeue(jobID, reason):
                 stats.requeued += 1
                 if case let .failed(message, _) = reason {
@@ -238,33 +260,6 @@ final class CoordinatorServer {
                 stats.failedJobs += 1
                 logger.error("job \(jobID) failed for good: \(error)")
                 ops.append(.failure(jobID: jobID, message: error, final: true))
-            case .ack, .workerDead, .sendHeartbeat, .reject:
-                break
-            }
-        }
-        if !ops.isEmpty {
-            let report = try store.apply(ops)
-            stats.resultsCommitted += report.committed.count
-            stats.duplicates += report.duplicates.count
-        }
-        inbox.removeAll(keepingCapacity: true)
-
-        for (routing, m) in replies { send(m, to: routing) }
-        for a in actions {
-            switch a {
-            case let .assign(jobID, worker, leaseID, deadline):
-                guard let spec = try specFor(jobID) else {
-                    logger.error("job \(jobID) has no spec in the store")
-                    continue
-                }
-                let ms = Int(max(0, deadline - clock()) * 1000)
-                send(.assign(.init(jobID: jobID, leaseID: leaseID, spec: spec, leaseMs: ms)), toWorker: worker)
-                specCache[jobID] = nil
-            case let .commitResult(jobID, _, worker):
-                send(.ack(.init(jobID: jobID)), toWorker: worker)
-            case let .ack(worker, jobID, reason):
-                if reason == .late { stats.lateResults += 1 }
-                send(.ack(.init(jobID: jobID)), toWorker: worker)
             case let .workerDead(worker):
                 stats.workersDead += 1
                 logger.warning("worker \(worker) is silent past liveness: declared dead, its jobs requeued")
@@ -275,24 +270,24 @@ final class CoordinatorServer {
                 // PROTOCOL.md 8.3: a RESULT or FAILURE for a job that is not ours is ACKed, so the
                 // worker forgets it instead of resending it after every WELCOME.
                 logger.warning("worker \(worker) reported job \(jobID), which is not in this sweep: acknowledged, not stored")
-                send(.ack(.init(jobID: jobID)), toWorker: worker)
+                acks.append((worker, jobID))
             case let .reject(worker, reason):
                 let (code, text) = describe(reason)
                 send(.error(.init(code: code, message: text)), toWorker: worker)
-            case .requeue, .markFailed:
-                break
             }
         }
+        if !ops.isEmpty {
+            let report = try store.apply(ops)
+            stats.resultsCommitted += report.committed.count
+            stats.duplicates += report.duplicates.count
+        }
+        inbox.removeAll(keepingCapacity: true)
+        for (worker, jobID) in acks { send(.ack(.init(jobID: jobID)), toWorker: worker) }
     }
 
     /// Says goodbye to every known worker (they exit or wait for a new session).
     func disconnectAll(reason: String) {
         for (_, routing) in routeOf { send(.disconnect(.init(reason: reason)), to: routing) }
-    }
-
-    private func specFor(_ jobID: String) throws -> JobSpec? {
-        if let s = specCache[jobID] { return s }
-        return try store.spec(for: jobID)
     }
 
     private func send(_ m: Message, toWorker worker: String) {

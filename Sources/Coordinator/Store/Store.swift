@@ -63,7 +63,19 @@ public final class Store: Sendable {
         let sync = durability.rawValue
         config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = \(sync)") }
         pool = try StoreError.wrap(.open, "open \(path)") { try DatabasePool(path: path, configuration: config) }
+        // DatabasePool switches the writer to WAL after prepareDatabase ran, and sets
+        // synchronous = NORMAL while doing so: set the durability again on the writer itself.
+        try StoreError.wrap(.open, "set synchronous = \(sync) on \(path)") {
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(sync)") }
+        }
         try StoreError.wrap(.migrate, "migrate \(path)") { try Self.migrator.migrate(pool) }
+    }
+
+    /// SQLite's `synchronous` setting of the writer connection (0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA).
+    public func synchronousLevel() throws(StoreError) -> Int {
+        try StoreError.wrap(.read, "read synchronous of \(path)") {
+            try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
+        }
     }
 
     static var migrator: DatabaseMigrator {
