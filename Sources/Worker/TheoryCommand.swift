@@ -7,7 +7,7 @@ import Shared
 struct TheoryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "theory", abstract: "Run one theorem demonstration standalone.",
-        subcommands: [Theorem1Command.self, Theorem2Command.self, Theorem3Command.self])
+        subcommands: [Theorem1Command.self, Theorem2Command.self, Theorem3Command.self, TheoryFiguresCommand.self])
 }
 
 /// Options every theorem command shares.
