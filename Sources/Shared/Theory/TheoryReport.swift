@@ -28,10 +28,10 @@ public enum TheoryReport {
             files.append(url); md += "\n![Theorem 2](theorem2.svg)\n"
         }
         if !t3.isEmpty {
-            let (text, plot) = sweepSection(t3, title: "Theorem 3: URNN fits to a sigmoid RNN and to its ReLU twin (test NMSE)",
+            let (text, plot) = sweepSection(t3, title: "Theorem 3: URNN fits to a sigmoid RNN and its ReLU twin (test NMSE; the twin always gets ReLU students)",
                                             groupName: { "n = \($0.n), \(($0.student ?? .relu).rawValue) students" },
-                                            columns: [("sigmoid teacher", "best_error_"), ("ReLU teacher", "relu_teacher_best_error_"),
-                                                      ("ReLU teacher, random starts", "relu_teacher_best_random_error_")])
+                                            columns: [("sigmoid teacher", "best_error_"), ("ReLU twin", "relu_teacher_best_error_"),
+                                                      ("ReLU twin, random starts", "relu_teacher_best_random_error_")])
             md += "\n" + text
             let url = dir.appendingPathComponent("theorem3.svg")
             try plot.svg().write(to: url, atomically: true, encoding: .utf8)
@@ -88,6 +88,9 @@ public enum TheoryReport {
             s += "|---:|" + String(repeating: "---:|", count: columns.count) + "\n"
             var plot = SVGPlot(title: key.label, xLabel: "URNN states m", yLabel: "test NMSE", yScale: .log10)
             plot.xScale = ms.count > 1 && (ms.last! / max(1, ms.first!)) >= 8 ? .log10 : .linear
+            plot.xTicks = plot.xScale == .linear ? ms.map(Double.init) : nil
+            // Headroom above the data (errors are <= ~1) keeps the legend off the points.
+            plot.yRange = (plotFloor / 10)...1e4
             plot.referenceLines.append(.init(y: plotFloor, label: "exact fit (0 drawn here)"))
             var series = columns.map { SVGPlot.Series(name: $0.0, points: []) }
             for m in ms {
