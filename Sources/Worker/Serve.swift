@@ -2,15 +2,99 @@ import ArgumentParser
 import Foundation
 import Shared
 
-/// Options of the serving mode (stub; the worker runtime fills it).
+/// Options of the serving mode: `urnn-worker --connect tcp://HOST:5555 [--slots N] ...`.
 struct ServeOptions: ParsableArguments {
     @Option(help: "Coordinator endpoint, e.g. tcp://127.0.0.1:5555.") var connect: String?
     @Option(help: "Jobs run at once (default: the machine's cores).") var slots: Int?
+    @Option(help: "Unique worker id, also its ZeroMQ routing id (default: HOST-PID-RANDOM).") var id: String?
+    @Option(help: "Heartbeat interval in ms until the coordinator's WELCOME sets it.") var heartbeatMs: Int = 1000
+    @Option(help: "Silent heartbeat intervals before the coordinator is presumed dead.") var liveness: Int = 4
+    @Option(help: "The coordinator's CURVE public key (Z85, 40 characters); enables encryption.") var curveServerKey: String?
+    @Option(help: "File holding this worker's CURVE secret key (Z85); default: a fresh key pair per run.") var curveSecretFile: String?
+
+    func validate() throws {
+        if let s = slots, s < 1 { throw ValidationError("--slots must be at least 1") }
+        if let i = id, !(1...255).contains(i.utf8.count) { throw ValidationError("--id must be 1-255 bytes") }
+        if heartbeatMs < 10 { throw ValidationError("--heartbeat-ms must be at least 10") }
+        if liveness < 2 { throw ValidationError("--liveness must be at least 2") }
+        if curveSecretFile != nil && curveServerKey == nil { throw ValidationError("--curve-secret-file needs --curve-server-key") }
+    }
+
+    /// The runtime configuration these options describe.
+    func configuration(endpoint: String) throws -> WorkerConfiguration {
+        let pid = Int(getpid())
+        let host = WorkerConfiguration.hostName()
+        let seed = UInt64(DispatchTime.now().uptimeNanoseconds) ^ UInt64(pid) << 32
+        var rng = Xoshiro256(seed: seed)
+        var c = WorkerConfiguration(
+            endpoint: endpoint, slots: slots ?? WorkerConfiguration.defaultSlots(),
+            workerID: id ?? WorkerConfiguration.defaultWorkerID(host: host, pid: pid, rng: &rng),
+            host: host, pid: pid, heartbeatMs: heartbeatMs, liveness: liveness)
+        c.seed = rng.next()
+        if let serverKey = curveServerKey {
+            var keys = try CurveKeys.generate()
+            if let path = curveSecretFile {
+                let secret = try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+                keys = CurveKeys(publicKey: try CurveKeys.publicKey(forSecret: secret), secretKey: secret)
+            }
+            c.curve = .init(serverKey: serverKey, keys: keys)
+        }
+        return c
+    }
 }
 
 enum ServeCommand {
+    /// Serves the coordinator until SIGTERM/SIGINT (hands back unfinished jobs, exits 0)
+    /// or until the coordinator releases the worker.
     static func serve(_ options: ServeOptions) throws {
-        guard options.connect != nil else { throw ValidationError("give --connect ENDPOINT, or a subcommand (see --help)") }
-        throw ValidationError("serving is not implemented yet")
+        guard let endpoint = options.connect else { throw ValidationError("give --connect ENDPOINT, or a subcommand (see --help)") }
+        // Block the stop signals before any thread exists (the ZeroMQ I/O thread and job
+        // threads inherit the mask), so one arriving at any later moment stays pending until
+        // the waiter thread takes it: never lost, never the default kill.
+        let stopSignals: [Int32] = [SIGTERM, SIGINT]
+        blockSignals(stopSignals)
+        let config = try options.configuration(endpoint: endpoint)
+        let log = stderrLogger(prefix: "urnn-worker \(config.workerID)")
+        let exit = try withExtendedLifetime(try ZMQContext()) { context in
+            let runtime = try WorkerRuntime(config: config, context: context, log: log)
+            // Weak: the runtime (and with it the context) must die when this closure ends,
+            // so the context's termination flushes DISCONNECT before the process exits.
+            startSignalWaiter(stopSignals) { [weak runtime] name in runtime?.requestStop(name) }
+            return try runtime.run()
+        }
+        // The context is gone here: its termination waited for DISCONNECT to flush.
+        log("exiting: \(exit)")
+    }
+
+    static func blockSignals(_ signals: [Int32]) {
+        var set = sigset_t()
+        sigemptyset(&set)
+        for s in signals { sigaddset(&set, s) }
+        pthread_sigmask(SIG_BLOCK, &set, nil)
+    }
+
+    /// A thread that takes the (blocked) `signals` with `sigwait` and calls `handler` with
+    /// the signal's name, for as long as the process lives.
+    static func startSignalWaiter(_ signals: [Int32], _ handler: @escaping @Sendable (String) -> Void) {
+        let t = Thread {
+            var set = sigset_t()
+            sigemptyset(&set)
+            for s in signals { sigaddset(&set, s) }
+            while true {
+                var sig: Int32 = 0
+                guard sigwait(&set, &sig) == 0 else { continue }
+                handler(sig == SIGTERM ? "SIGTERM" : sig == SIGINT ? "SIGINT" : "signal \(sig)")
+            }
+        }
+        t.name = "signals"
+        t.start()
+    }
+
+    /// One line per call to stderr, with a UTC timestamp, written at once (unbuffered).
+    static func stderrLogger(prefix: String) -> @Sendable (String) -> Void {
+        { line in
+            let stamp = Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true))
+            FileHandle.standardError.write(Data("\(stamp) \(prefix): \(line)\n".utf8))
+        }
     }
 }

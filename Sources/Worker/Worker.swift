@@ -11,7 +11,7 @@ struct WorkerCommand: ParsableCommand {
         commandName: "urnn-worker",
         abstract: "Run URNNSweep jobs: standalone (`run`, `theory`) or for a coordinator (`--connect`).",
         version: BuildInfo.version,
-        subcommands: [RunCommand.self, TheoryCommand.self]
+        subcommands: [RunCommand.self, ExecCommand.self, TheoryCommand.self]
     )
 
     @OptionGroup var serve: ServeOptions

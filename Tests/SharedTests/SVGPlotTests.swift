@@ -66,6 +66,10 @@ final class XMLCollector: NSObject, XMLParserDelegate {
         let ints = SVGAxis(scale: .linear, values: [2, 14], fixed: nil, fixedTicks: nil, pad: 0)
         #expect(ints.ticks.contains(2) && ints.ticks.contains(14))
         #expect(ints.label(8) == "8")
+        // Whole-number data over a short range gets whole-number ticks, not 3.5.
+        let few = SVGAxis(scale: .linear, values: [3, 4, 5, 6], fixed: nil, fixedTicks: nil, pad: 0.05)
+        #expect(few.ticks == [3, 4, 5, 6])
+        #expect(few.label(4) == "4")
     }
 
     @Test func logAxisUsesDecadesAndSkipsNonPositive() throws {

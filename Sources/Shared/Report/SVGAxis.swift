@@ -15,6 +15,7 @@ struct SVGAxis {
     /// non-positive ones, are ignored). `fixed` overrides the range; `fixedTicks` the ticks.
     /// `pad` widens a linear range by that fraction of its span on each side (for x, so markers
     /// do not sit on the frame); otherwise a linear range is rounded out to whole tick steps.
+    /// When every value is a whole number (hidden units, state counts) linear ticks are too.
     init(scale: SVGPlot.Scale, values: [Double], fixed: ClosedRange<Double>?, fixedTicks: [Double]?, pad: Double) {
         self.scale = scale
         let usable = values.filter { $0.isFinite && (scale == .linear || $0 > 0) }
@@ -45,7 +46,8 @@ struct SVGAxis {
         if let t = fixedTicks {
             ticks = t.filter { $0 >= lo && $0 <= hi && (scale == .linear || $0 > 0) }
         } else {
-            ticks = scale == .linear ? SVGAxis.linearTicks(lo, hi) : SVGAxis.logTicks(lo, hi)
+            let whole = !usable.isEmpty && usable.allSatisfy { $0 == $0.rounded() && abs($0) < 1e15 }
+            ticks = scale == .linear ? SVGAxis.linearTicks(lo, hi, minStep: whole ? 1 : 0) : SVGAxis.logTicks(lo, hi)
         }
     }
 
@@ -69,8 +71,8 @@ struct SVGAxis {
         return m * mag
     }
 
-    static func linearTicks(_ lo: Double, _ hi: Double) -> [Double] {
-        let step = niceStep(span: hi - lo)
+    static func linearTicks(_ lo: Double, _ hi: Double, minStep: Double = 0) -> [Double] {
+        let step = Swift.max(niceStep(span: hi - lo), minStep)
         var k = (lo / step).rounded(.up)
         var out: [Double] = []
         while k * step <= hi + step * 1e-9, out.count < 50 {

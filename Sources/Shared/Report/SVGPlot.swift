@@ -147,7 +147,9 @@ public struct SVGPlot: Sendable {
         for r in referenceLines { if let y = Y(r.y), y >= py0 - 0.5, y <= py1 + 0.5 {
             o += "<g class=\"reference\" data-label=\"\(esc(r.label))\" stroke=\"\(esc(r.color))\">"
             o += "<line x1=\"\(f(px0))\" y1=\"\(f(y))\" x2=\"\(f(px1))\" y2=\"\(f(y))\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/>"
-            o += "<text x=\"\(f(px1 - 4))\" y=\"\(f(y - 4))\" text-anchor=\"end\" font-size=\"11\" stroke=\"none\" fill=\"\(esc(r.color))\">\(esc(r.label))</text></g>\n"
+            // Label above the line, or below it when the line runs close to the top of the frame.
+            let labelY = y - py0 < 16 ? y + 13 : y - 4
+            o += "<text x=\"\(f(px1 - 4))\" y=\"\(f(labelY))\" text-anchor=\"end\" font-size=\"11\" stroke=\"none\" fill=\"\(esc(r.color))\">\(esc(r.label))</text></g>\n"
         } }
 
         // Series.

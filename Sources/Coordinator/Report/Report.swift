@@ -1,0 +1,99 @@
+import Foundation
+import Shared
+
+/// Turns stored results into the paper's tables and figures.
+///
+/// Writes into `dir` (created if needed):
+/// - `summary.csv`: one row per (snr, model, hidden), every statistic of test R^2 (see `ReportTables`);
+/// - `summary.md`: the same as Markdown tables, one per SNR, plus counts of records of other kinds;
+/// - `fig-snr<SNR>.svg` per SNR: Figure 2/3 style, test R^2 against hidden units (left) and
+///   against "adjusted" hidden units, URNN at half its hidden units (right).
+/// Records of kinds it does not tabulate (theorems, noop) are counted, never an error.
+public enum Report {
+    public struct WriteError: Error, CustomStringConvertible {
+        public var path: String
+        public var underlying: String
+        public var description: String { "cannot write \(path): \(underlying)" }
+    }
+
+    /// Writes the report files and returns their URLs (CSV, Markdown, then one SVG per SNR).
+    @discardableResult
+    public static func write(records: [ResultRecord], to dir: URL) throws -> [URL] {
+        let summary = SyntheticSummary(records: records)
+        do {
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        } catch {
+            throw WriteError(path: dir.path, underlying: error.localizedDescription)
+        }
+        var files: [(String, String)] = [
+            ("summary.csv", ReportTables.csv(summary)),
+            ("summary.md", ReportTables.markdown(summary, totalRecords: records.count)),
+        ]
+        for snr in summary.snrs {
+            files.append((ReportFigures.fileName(snr: snr), ReportFigures.figure(summary, snr: snr).svg()))
+        }
+        var urls: [URL] = []
+        for (name, text) in files {
+            let url = dir.appendingPathComponent(name)
+            do { try Data(text.utf8).write(to: url, options: .atomic) } catch {
+                throw WriteError(path: url.path, underlying: error.localizedDescription)
+            }
+            urls.append(url)
+        }
+        return urls
+    }
+}
+
+/// The CSV and Markdown renderings of a `SyntheticSummary`.
+enum ReportTables {
+    static let csvHeader = [
+        "snr_db", "model", "hidden", "runs", "r2_count", "r2_nonfinite", "r2_mean", "r2_median", "r2_sd",
+        "r2_ci95_low", "r2_ci95_high", "r2_min", "r2_max", "diverged", "guarded", "optimal_r2",
+    ]
+
+    /// Numbers in shortest round-trip form; an absent statistic is an empty field.
+    static func csv(_ s: SyntheticSummary) -> String {
+        func n(_ v: Double?) -> String { v.map { "\($0)" } ?? "" }
+        var out = csvHeader.joined(separator: ",") + "\n"
+        for r in s.rows {
+            let t = r.testR2
+            let fields = [
+                SweepFormat.number(r.snrDB), r.model.rawValue, String(r.hidden), String(r.runs), String(t.count),
+                String(t.nonFinite), n(t.mean), n(t.median), n(t.standardDeviation), n(t.ci95Low), n(t.ci95High),
+                n(t.min), n(t.max), String(r.diverged), String(r.guarded), n(r.optimalR2),
+            ]
+            out += fields.joined(separator: ",") + "\n"
+        }
+        return out
+    }
+
+    static func markdown(_ s: SyntheticSummary, totalRecords: Int) -> String {
+        func f(_ v: Double?) -> String { v.map { String(format: "%.4f", $0) } ?? "–" }
+        var o = "# Results\n\n"
+        let synthetic = s.rows.map(\.runs).reduce(0, +)
+        o += "\(totalRecords) stored results: \(synthetic) synthetic"
+        for (kind, n) in s.otherKinds.sorted(by: { $0.key < $1.key }) { o += ", \(n) \(kind)" }
+        o += ".\n\n"
+        if !s.mixedSettings.isEmpty {
+            o += "**Note:** runs grouped in one row differ in " + s.mixedSettings.joined(separator: ", ")
+                + "; the statistics mix those configurations.\n\n"
+        }
+        if s.rows.isEmpty { return o + "No synthetic results yet.\n" }
+        o += "Test R² over realizations. *95% CI* is the Student-t interval of the mean; runs whose R² is "
+            + "missing or non-finite are left out of every statistic and counted under *non-finite*. "
+            + "*Diverged*: runs the divergence guard could not save; *guard*: runs where it intervened.\n"
+        for snr in s.snrs {
+            o += "\n## SNR \(SweepFormat.number(snr)) dB\n\n"
+            if let opt = s.optimalBySNR[snr] { o += "Optimal R² (noiseless teacher output): \(f(opt)).\n\n" }
+            o += "| model | hidden | runs | mean R² | median | sd | 95% CI of mean | diverged | guard | non-finite |\n"
+            o += "|---|---:|---:|---:|---:|---:|---|---:|---:|---:|\n"
+            for r in s.rows where r.snrDB == snr {
+                let t = r.testR2
+                let ci = t.ci95Low.map { "[\(f($0)), \(f(t.ci95High))]" } ?? "–"
+                o += "| \(r.model.rawValue) | \(r.hidden) | \(r.runs) | \(f(t.mean)) | \(f(t.median)) | \(f(t.standardDeviation)) "
+                o += "| \(ci) | \(r.diverged) | \(r.guarded) | \(t.nonFinite) |\n"
+            }
+        }
+        return o
+    }
+}

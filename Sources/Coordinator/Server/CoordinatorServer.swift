@@ -1,0 +1,326 @@
+import Foundation
+import Logging
+import Shared
+
+/// The coordinator's event loop: the one owner of the ROUTER socket and the store.
+///
+/// Each round: poll the socket, drain what arrived (decode, turn into scheduler events),
+/// `tick` the scheduler, then apply the resulting actions in two phases: first every store
+/// change of the round in ONE transaction (leases, results, requeues, failures), then every
+/// message in order. So a result is durable before its ACK leaves, and a lease is recorded
+/// before its ASSIGN leaves; batching a round into one commit is what makes thousands of
+/// results per second affordable with a synchronous WAL.
+final class CoordinatorServer {
+    struct Configuration {
+        var bind: String
+        var heartbeatInterval: Double = 1
+        var liveness: Int = 3
+        var maxAttempts: Int = 3
+        var curve: CurveKeys?
+        /// Z85 public keys of the workers admitted under CURVE; nil admits any worker that
+        /// knows the server key (no ZAP handler).
+        var allowedClientKeys: Set<String>?
+        /// Most messages drained per round before the store is written.
+        var maxBatch = 4096
+        /// Poll timeout when idle, seconds.
+        var pollInterval: Double = 0.05
+    }
+
+    let configuration: Configuration
+    let store: Store
+    let logger: Logger
+    let sessionID: String
+    private(set) var scheduler: Scheduler
+    private let context: ZMQContext
+    private let socket: ZMQSocket
+    private var authenticator: CurveAuthenticator?
+    /// Worker key (its HELLO's id) <-> ROUTER routing id.
+    private var routeOf: [String: Data] = [:]
+    private var workerOf: [Data: String] = [:]
+    private var hostOf: [String: String] = [:]
+    /// Workers in session whose capabilities name no job kind we know: they get no jobs.
+    private var noKinds: Set<String> = []
+    /// Results received this round, waiting for their commit.
+    private var inbox: [String: Message.JobResult] = [:]
+    private var specCache: [String: JobSpec] = [:]
+    private let clock: () -> Double
+    /// Counters for logs and benchmarks.
+    private(set) var stats = Stats()
+
+    struct Stats {
+        var messagesIn = 0
+        var malformed = 0
+        var resultsCommitted = 0
+        var duplicates = 0
+        var lateResults = 0
+        var workersDead = 0
+        var requeued = 0
+        var failedJobs = 0
+    }
+
+    /// The bound endpoint (resolves a `:*` or `:0` port to the real one).
+    var endpoint: String { (try? socket.lastEndpoint) ?? configuration.bind }
+
+    init(configuration: Configuration, store: Store, logger: Logger,
+         clock: @escaping () -> Double = MonotonicTime.seconds) throws {
+        self.configuration = configuration
+        self.store = store
+        self.logger = logger
+        self.clock = clock
+        var rng = Xoshiro256(seed: UInt64(UInt(bitPattern: Int(Date().timeIntervalSince1970 * 1e6))) ^ UInt64(getpid()))
+        sessionID = String(Int(Date().timeIntervalSince1970), radix: 36) + String(rng.next() & 0xFFFFFF, radix: 36)
+
+        let resume = try store.resumeState()
+        if resume.requeuedLeases > 0 {
+            logger.info("resume: \(resume.requeuedLeases) leased jobs back in the queue, \(resume.done.count) already done")
+        }
+        scheduler = Scheduler(
+            configuration: .init(heartbeatInterval: configuration.heartbeatInterval, liveness: configuration.liveness,
+                                 maxAttempts: configuration.maxAttempts, sessionID: sessionID),
+            pending: resume.pending, done: resume.done, failed: resume.failed)
+
+        context = try ZMQContext()
+        if configuration.curve != nil, let allowed = configuration.allowedClientKeys {
+            // The ZAP handler must be bound before the CURVE server socket.
+            let log = logger
+            authenticator = try CurveAuthenticator(context: context, allowedPublicKeys: allowed) { log.warning("\($0)") }
+        }
+        socket = try context.socket(.router)
+        try socket.set([
+            .linger(milliseconds: 2000),            // flush ACKs and DISCONNECTs on exit
+            .routerMandatory(true),                 // unroutable sends fail loudly instead of vanishing
+            .routerHandover(true),                  // a reconnecting worker takes over its routing id
+            .maxMessageSize(bytes: Int64(Message.maxBytes)),
+            .sendHighWaterMark(100_000), .receiveHighWaterMark(100_000),
+        ])
+        if let keys = configuration.curve { try socket.set(.curveServer(secretKey: keys.secretKey)) }
+        try socket.bind(configuration.bind)
+    }
+
+    deinit {
+        socket.close()
+        authenticator?.stop()
+    }
+
+    var progress: Scheduler.Progress { scheduler.progress }
+
+    /// One round: wait up to `timeout` seconds for traffic, handle it, tick, apply.
+    func round(timeout: Double) throws {
+        let events = try zmqPoll([.socket(socket, .readable)], timeoutMs: Int(timeout * 1000))
+        var actions: [Scheduler.Action] = []
+        var replies: [(Data, Message)] = []
+        if events.first?.contains(.readable) == true {
+            var n = 0
+            while n < configuration.maxBatch, let frames = try socket.receive(dontWait: true) {
+                n += 1
+                handle(frames, actions: &actions, replies: &replies)
+            }
+        }
+        actions += scheduler.tick(now: clock())
+        try apply(actions, replies: replies)
+    }
+
+    // MARK: Incoming
+
+    private func handle(_ frames: [Data], actions: inout [Scheduler.Action], replies: inout [(Data, Message)]) {
+        stats.messagesIn += 1
+        let now = clock()
+        let routing: Data
+        let message: Message
+        do {
+            (routing, message) = try Message.decodeRouted(frames)
+        } catch let e as RoutedDecodeError {
+            stats.malformed += 1
+            logger.warning("malformed message from \(hex(e.routingID)): \(e.error)")
+            if let w = workerOf[e.routingID] { scheduler.touch(worker: w, now: now) }
+            replies.append((e.routingID, .error(e.error.report)))
+            return
+        } catch {
+            stats.malformed += 1
+            logger.warning("malformed message: \(error)")
+            return
+        }
+
+        if case .hello(let h) = message {
+            // A worker id that arrives through a new routing id takes it over.
+            if let old = routeOf[h.workerID], old != routing { workerOf[old] = nil }
+            routeOf[h.workerID] = routing
+            workerOf[routing] = h.workerID
+            hostOf[h.workerID] = h.host
+            if h.buildVersion != BuildInfo.version {
+                logger.warning("worker \(h.workerID) runs \(h.buildVersion), coordinator \(BuildInfo.version)")
+            }
+            logger.info("hello from \(h.workerID) on \(h.host) (pid \(h.pid), \(h.slots) slots)")
+            replies.append((routing, .welcome(.init(sessionID: sessionID, nonce: h.nonce,
+                                                     heartbeatMs: Int(configuration.heartbeatInterval * 1000),
+                                                     liveness: configuration.liveness))))
+            let kinds = Set(h.capabilities.compactMap(JobKind.init(rawValue:)))
+            guard !kinds.isEmpty else {
+                // The scheduler reads "no kinds" as "every kind"; a worker that can run none of
+                // ours must get no job (PROTOCOL.md section 6, rule 2). It keeps its session (its
+                // RESULTs are still taken) but never enters the scheduler's dispatch.
+                logger.warning("worker \(h.workerID) runs none of this build's job kinds (\(h.capabilities)): it gets no jobs")
+                if !noKinds.contains(h.workerID) {
+                    noKinds.insert(h.workerID)
+                    actions += scheduler.disconnect(worker: h.workerID, handedBack: [], now: now)
+                }
+                return
+            }
+            noKinds.remove(h.workerID)
+            actions += scheduler.hello(worker: h.workerID, slots: h.slots, kinds: kinds,
+                                       running: h.running, now: now)
+            return
+        }
+        let worker = workerOf[routing] ?? "unknown-" + hex(routing)
+        if workerOf[routing] == nil { routeOf[worker] = routing; workerOf[routing] = worker }
+
+        if noKinds.contains(worker) {
+            switch message {
+            case .ready, .heartbeat: return // no jobs for it, nothing to renew
+            case .disconnect: noKinds.remove(worker)
+            default: break
+            }
+        }
+
+        switch message {
+        case .ready(let r):
+            actions += scheduler.credit(worker: worker, free: r.credit, now: now)
+        case .heartbeat(let hb):
+            actions += scheduler.heartbeat(worker: worker, running: hb.running, now: now)
+            if let free = hb.free { actions += scheduler.credit(worker: worker, free: free, now: now) }
+        case .result(let r):
+            let a = scheduler.result(worker: worker, jobID: r.jobID, leaseID: r.leaseID, now: now)
+            if a.contains(where: { if case .commitResult = $0 { return true } else { return false } }) {
+                inbox[r.jobID] = r
+            }
+            actions += a
+        case .failure(let f):
+            logger.warning("job \(f.jobID) failed on \(worker): \(f.error)")
+            actions += scheduler.failure(worker: worker, jobID: f.jobID, leaseID: f.leaseID, message: f.error,
+                                         retryable: f.retryable, now: now)
+        case .disconnect(let d):
+            logger.info("worker \(worker) disconnects (\(d.reason)), hands back \(d.jobs.count) jobs")
+            actions += scheduler.disconnect(worker: worker, handedBack: d.jobs, now: now)
+            routeOf[worker] = nil; workerOf[routing] = nil
+        case .hello:
+            break // handled above
+        case .welcome, .assign, .ack, .error:
+            scheduler.touch(worker: worker, now: now)
+            replies.append((routing, .error(.init(code: ProtocolError.Code.unexpectedCommand.rawValue,
+                                                  message: "\(message.command) is not sent by workers",
+                                                  command: Int(message.command.rawValue)))))
+        }
+    }
+
+    // MARK: Outgoing
+
+    /// Phase 1: every store change of the round in one transaction. Phase 2: messages, in order.
+    private func apply(_ actions: [Scheduler.Action], replies: [(Data, Message)]) throws {
+        var ops: [StoreOp] = []
+        for a in actions {
+            switch a {
+            case let .assign(jobID, worker, leaseID, _):
+                ops.append(.lease(LeaseGrant(jobID: jobID, leaseID: leaseID, worker: worker)))
+            case let .commitResult(jobID, leaseID, _):
+                if let r = inbox[jobID] {
+                    var prov = r.provenance
+                    if prov.host.isEmpty { prov.host = hostOf[prov.workerID] ?? "" }
+                    ops.append(.result(ResultCommit(jobID: jobID, leaseID: leaseID, outcome: r.outcome, provenance: prov)))
+                }
+            case let .requeue(jobID, reason):
+                stats.requeued += 1
+                if case let .failed(message, _) = reason {
+                    ops.append(.failure(jobID: jobID, message: message, final: false))
+                } else {
+                    ops.append(.requeue(jobID: jobID))
+                }
+            case let .markFailed(jobID, error):
+                stats.failedJobs += 1
+                logger.error("job \(jobID) failed for good: \(error)")
+                ops.append(.failure(jobID: jobID, message: error, final: true))
+            case .ack, .workerDead, .sendHeartbeat, .reject:
+                break
+            }
+        }
+        if !ops.isEmpty {
+            let report = try store.apply(ops)
+            stats.resultsCommitted += report.committed.count
+            stats.duplicates += report.duplicates.count
+        }
+        inbox.removeAll(keepingCapacity: true)
+
+        for (routing, m) in replies { send(m, to: routing) }
+        for a in actions {
+            switch a {
+            case let .assign(jobID, worker, leaseID, deadline):
+                guard let spec = try specFor(jobID) else {
+                    logger.error("job \(jobID) has no spec in the store")
+                    continue
+                }
+                let ms = Int(max(0, deadline - clock()) * 1000)
+                send(.assign(.init(jobID: jobID, leaseID: leaseID, spec: spec, leaseMs: ms)), toWorker: worker)
+                specCache[jobID] = nil
+            case let .commitResult(jobID, _, worker):
+                send(.ack(.init(jobID: jobID)), toWorker: worker)
+            case let .ack(worker, jobID, reason):
+                if reason == .late { stats.lateResults += 1 }
+                send(.ack(.init(jobID: jobID)), toWorker: worker)
+            case let .workerDead(worker):
+                stats.workersDead += 1
+                logger.warning("worker \(worker) is silent past liveness: declared dead, its jobs requeued")
+                if let r = routeOf.removeValue(forKey: worker) { workerOf[r] = nil }
+            case let .sendHeartbeat(worker):
+                send(.heartbeat(.init(sessionID: sessionID)), toWorker: worker)
+            case let .reject(worker, .unknownJob(jobID)):
+                // PROTOCOL.md 8.3: a RESULT or FAILURE for a job that is not ours is ACKed, so the
+                // worker forgets it instead of resending it after every WELCOME.
+                logger.warning("worker \(worker) reported job \(jobID), which is not in this sweep: acknowledged, not stored")
+                send(.ack(.init(jobID: jobID)), toWorker: worker)
+            case let .reject(worker, reason):
+                let (code, text) = describe(reason)
+                send(.error(.init(code: code, message: text)), toWorker: worker)
+            case .requeue, .markFailed:
+                break
+            }
+        }
+    }
+
+    /// Says goodbye to every known worker (they exit or wait for a new session).
+    func disconnectAll(reason: String) {
+        for (_, routing) in routeOf { send(.disconnect(.init(reason: reason)), to: routing) }
+    }
+
+    private func specFor(_ jobID: String) throws -> JobSpec? {
+        if let s = specCache[jobID] { return s }
+        return try store.spec(for: jobID)
+    }
+
+    private func send(_ m: Message, toWorker worker: String) {
+        guard let routing = routeOf[worker] else { return }
+        send(m, to: routing)
+    }
+
+    private func send(_ m: Message, to routing: Data) {
+        do {
+            _ = try socket.send(m.encode(to: routing), dontWait: true)
+        } catch let e as ZMQError where e.isUnroutable || e.isWouldBlock {
+            // The peer is gone or not reading: liveness and lease deadlines recover from this.
+            logger.debug("cannot send \(m.command) to \(hex(routing)): \(e)")
+        } catch {
+            logger.warning("send \(m.command) failed: \(error)")
+        }
+    }
+
+    private func describe(_ r: Scheduler.RejectReason) -> (String, String) {
+        switch r {
+        case .unknownWorker: return (ProtocolError.Code.helloRequired.rawValue, "unknown worker: send HELLO first")
+        case .unknownJob(let id): return (ProtocolError.Code.unexpectedCommand.rawValue, "job \(id) is not part of this sweep")
+        case .badHello(let m): return (ProtocolError.Code.malformedBody.rawValue, m)
+        }
+    }
+}
+
+func hex(_ d: Data) -> String {
+    if let s = String(data: d, encoding: .utf8), s.allSatisfy({ $0.isASCII && !$0.isWhitespace && $0.asciiValue! >= 32 }) { return s }
+    return d.map { String(format: "%02x", $0) }.joined()
+}

@@ -1,0 +1,208 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Shared
+
+/// `urnn-coordinator run SWEEP --store results/NAME.sqlite --bind tcp://127.0.0.1:5555 [--local-workers N]`
+///
+/// Runs a sweep to the end. Running it again on the same store resumes: finished jobs are
+/// never run again, leased ones go back to the queue.
+struct RunSweepCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a sweep: serve its jobs to workers, store every result, write the report.")
+
+    @Argument(help: "A sweep file (YAML) or a preset name (see `plan --help`).")
+    var sweep: String
+
+    @Option(help: "The SQLite results store (default: results/SWEEP-NAME.sqlite).")
+    var store: String?
+
+    @Option(help: "Endpoint the coordinator binds. Non-loopback needs CURVE keys or --insecure.")
+    var bind = "tcp://127.0.0.1:5555"
+
+    @Option(help: "Start this many local worker processes on loopback.")
+    var localWorkers = 0
+
+    @Option(help: "Slots of each local worker (default: cores / local workers, at least 1).")
+    var workerSlots: Int?
+
+    @Option(help: "Heartbeat interval in milliseconds.")
+    var heartbeatMs = 1000
+
+    @Option(help: "Silent heartbeat intervals before a worker is declared dead (3 to 5).")
+    var liveness = 3
+
+    @Option(help: "Failed attempts before a job is marked failed.")
+    var maxAttempts = 3
+
+    @Option(help: "Report folder, refreshed while the sweep runs (default: results/SWEEP-NAME-report).")
+    var report: String?
+
+    @Option(help: "Seconds between report refreshes while running.")
+    var reportEvery = 60.0
+
+    @Option(help: "File holding this coordinator's CURVE secret key (Z85, 40 chars); enables encryption.")
+    var curveSecretFile: String?
+
+    @Option(help: "File of worker CURVE public keys (Z85, one per line) to admit; default: any worker knowing the server key.")
+    var curveAllowedClients: String?
+
+    @Flag(help: "Allow a non-loopback bind without CURVE keys.")
+    var insecure = false
+
+    @Flag(help: "Keep serving after the last job finishes (until SIGINT/SIGTERM).")
+    var stay = false
+
+    func validate() throws {
+        guard localWorkers >= 0 else { throw ValidationError("--local-workers must be >= 0") }
+        guard heartbeatMs >= 10 else { throw ValidationError("--heartbeat-ms must be at least 10") }
+        guard (1...10).contains(liveness) else { throw ValidationError("--liveness must be in 1...10 (3 to 5 is sensible)") }
+        guard maxAttempts >= 1 else { throw ValidationError("--max-attempts must be >= 1") }
+        if let s = workerSlots, s < 1 { throw ValidationError("--worker-slots must be >= 1") }
+    }
+
+    func run() throws {
+        let logger = makeLogger("coordinator")
+        let sweepDef: Sweep
+        do { sweepDef = try SweepFile.load(pathOrPresetName: sweep) } catch {
+            throw ValidationError("\(error)")
+        }
+        let storePath = store ?? "results/\(sweepDef.name).sqlite"
+        let reportDir = report ?? "results/\(sweepDef.name)-report"
+        try FileManager.default.createDirectory(at: URL(fileURLWithPath: storePath).deletingLastPathComponent(),
+                                                withIntermediateDirectories: true)
+        var curve: CurveKeys?
+        if let f = curveSecretFile {
+            let secret = try String(contentsOfFile: f, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            curve = CurveKeys(publicKey: try CurveKeys.publicKey(forSecret: secret), secretKey: secret)
+        }
+        do { try BindPolicy.check(endpoint: bind, hasCurveKeys: curve != nil, insecure: insecure) } catch {
+            throw ValidationError("\(error)")
+        }
+
+        let db = try Store(path: storePath)
+        let added = try db.addJobs(sweepDef.jobs, sweepName: sweepDef.name, definition: sweepDef.definitionText)
+        logger.info("sweep \(sweepDef.name): \(sweepDef.jobs.count) jobs (\(added) new) in \(storePath)")
+
+        var config = CoordinatorServer.Configuration(bind: bind)
+        config.heartbeatInterval = Double(heartbeatMs) / 1000
+        config.liveness = liveness
+        config.maxAttempts = maxAttempts
+        config.curve = curve
+        if let f = curveAllowedClients {
+            let keys = try String(contentsOfFile: f, encoding: .utf8).split(whereSeparator: \.isNewline)
+                .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && !$0.hasPrefix("#") }
+            config.allowedClientKeys = Set(keys)
+        }
+        let server = try CoordinatorServer(configuration: config, store: db, logger: logger)
+        logger.info("listening on \(server.endpoint), session \(server.sessionID)")
+        if let keys = curve { logger.info("CURVE on; workers need --server-key \(keys.publicKey)") }
+
+        let stop = StopFlag()
+        stop.install()
+
+        let locals = LocalWorkers()
+        if localWorkers > 0 {
+            let slots = workerSlots ?? max(1, ProcessInfo.processInfo.activeProcessorCount / localWorkers)
+            let endpoint = server.endpoint.replacingOccurrences(of: "0.0.0.0", with: "127.0.0.1")
+            try locals.start(count: localWorkers, endpoint: endpoint, slots: slots,
+                             extraArguments: ["--heartbeat-ms", String(heartbeatMs)])
+            logger.info("started \(localWorkers) local workers with \(slots) slots each")
+        }
+
+        var printer = ProgressPrinter()
+        var rate = RateMeter()
+        let start = MonotonicTime.seconds()
+        var lastReport = start
+        var lastStatus = -Double.infinity
+        var finishedAt: Double?
+        let reporter = ReportRefresher(storePath: storePath, outDir: reportDir, logger: logger)
+
+        while !stop.isSet {
+            try server.round(timeout: 0.05)
+            let now = MonotonicTime.seconds()
+            let p = server.progress
+            rate.record(now: now, finished: p.done + p.failed)
+            let snap = ProgressSnapshot(total: p.total, done: p.done, running: p.running, pending: p.pending,
+                                        failed: p.failed, diverged: 0, workersAlive: p.workersAlive,
+                                        jobsPerMinute: rate.perMinute)
+            printer.show(snap, now: now)
+            if now - lastStatus >= 1 {
+                lastStatus = now
+                try? db.writeStatus(CoordinatorStatus(pid: Int(getpid()), endpoint: server.endpoint,
+                                                      sessionID: server.sessionID, workersAlive: p.workersAlive,
+                                                      running: p.running, jobsPerMinute: rate.perMinute,
+                                                      updatedAt: Date().timeIntervalSince1970, finished: p.isFinished))
+            }
+            if now - lastReport >= reportEvery { lastReport = now; reporter.refresh() }
+            if p.isFinished {
+                if finishedAt == nil {
+                    finishedAt = now
+                    printer.show(snap, now: now, force: true)
+                    logger.info("sweep finished: \(p.done) done, \(p.failed) failed in \(String(format: "%.1f", now - start)) s")
+                }
+                if !stay, now - finishedAt! >= 0.2 { break } // let the last ACKs leave
+            }
+        }
+        if stop.isSet { logger.info("stopping on signal; unfinished jobs stay queued in the store") }
+        server.disconnectAll(reason: stop.isSet ? "coordinator stopping" : "sweep finished")
+        _ = try? server.round(timeout: 0.1) // take hand-backs that arrive at once
+        locals.stop()
+        try? db.writeStatus(CoordinatorStatus(pid: Int(getpid()), endpoint: server.endpoint, sessionID: server.sessionID,
+                                              workersAlive: 0, running: 0, jobsPerMinute: nil,
+                                              updatedAt: Date().timeIntervalSince1970, finished: server.progress.isFinished,
+                                              stopped: true))
+        reporter.refresh()
+        let s = server.stats
+        logger.info("messages \(s.messagesIn), results \(s.resultsCommitted), duplicates \(s.duplicates), late \(s.lateResults), malformed \(s.malformed), workers lost \(s.workersDead)")
+        print("report: \(reportDir)")
+        if stop.isSet { throw ExitCode(130) }
+    }
+}
+
+/// Refreshes the report from the store; errors are logged, never fatal to the sweep.
+struct ReportRefresher {
+    let storePath: String
+    let outDir: String
+    let logger: Logger
+
+    func refresh() {
+        do {
+            let records = try loadRecords(storePath: storePath)
+            let files = try Report.write(records: records, to: URL(fileURLWithPath: outDir))
+            logger.debug("report refreshed: \(files.count) files in \(outDir)")
+        } catch {
+            logger.warning("report refresh failed: \(error)")
+        }
+    }
+}
+
+/// Set by SIGINT/SIGTERM; polled by the loop.
+final class StopFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var flag = false
+    private var sources: [DispatchSourceSignal] = []
+
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return flag }
+
+    func set() { lock.lock(); flag = true; lock.unlock() }
+
+    func install() {
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            s.setEventHandler { [weak self] in self?.set() }
+            s.resume()
+            sources.append(s)
+        }
+    }
+}
+
+/// A logger writing to stderr (stdout carries progress and machine-readable output).
+func makeLogger(_ label: String) -> Logger {
+    var l = Logger(label: label) { StreamLogHandler.standardError(label: $0) }
+    let level = ProcessInfo.processInfo.environment["URNN_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+    l.logLevel = level
+    return l
+}

@@ -1,0 +1,132 @@
+import Foundation
+import GRDB
+import Shared
+
+/// Any failure of the durable store, with what it was doing. GRDB's errors are wrapped,
+/// keeping SQLite's result code so callers can tell "busy" from "corrupt".
+public struct StoreError: Error, CustomStringConvertible, Sendable, Equatable {
+    public enum Code: String, Sendable {
+        /// The file could not be opened or created, or does not exist when it must.
+        case open
+        /// The schema could not be created or upgraded.
+        case migrate
+        case read
+        case write
+        /// A stored row does not decode (bad JSON, unknown job kind): a newer build's store,
+        /// or a damaged one.
+        case corrupt
+    }
+
+    public var code: Code
+    /// What the store was doing, e.g. "commit 200 results to results.sqlite".
+    public var context: String
+    /// The underlying error's description, if any.
+    public var underlying: String?
+    /// SQLite's extended result code, when the cause was SQLite.
+    public var sqliteCode: Int32?
+
+    public init(_ code: Code, _ context: String, underlying: String? = nil, sqliteCode: Int32? = nil) {
+        self.code = code; self.context = context; self.underlying = underlying; self.sqliteCode = sqliteCode
+    }
+
+    public var description: String {
+        "store \(code.rawValue) error: \(context)" + (underlying.map { ": \($0)" } ?? "")
+    }
+
+    /// Runs `body`, turning whatever it throws into a `StoreError` with this context.
+    static func wrap<T>(_ code: Code, _ context: @autoclosure () -> String,
+                        _ body: () throws -> T) throws(StoreError) -> T {
+        do {
+            return try body()
+        } catch let e as StoreError {
+            throw e
+        } catch let e as DatabaseError {
+            throw StoreError(code, context(), underlying: e.description, sqliteCode: e.extendedResultCode.rawValue)
+        } catch {
+            throw StoreError(code, context(), underlying: String(describing: error))
+        }
+    }
+}
+
+/// What `Store.resumeState()` hands the scheduler.
+public struct ResumeState: Sendable, Equatable {
+    /// Jobs to run, in the order they were added.
+    public var pending: [Scheduler.PendingJob]
+    /// Jobs with a stored result: never run again.
+    public var done: [String]
+    /// Jobs that failed for good (kept failed unless resumed with `retryFailed`).
+    public var failed: [String]
+    /// How many leased jobs were put back to pending (leases of a previous run).
+    public var requeuedLeases: Int
+}
+
+/// One lease to record (from a scheduler `.assign`).
+public struct LeaseGrant: Sendable, Equatable {
+    public var jobID: String
+    public var leaseID: String
+    public var worker: String
+    public init(jobID: String, leaseID: String, worker: String) {
+        self.jobID = jobID; self.leaseID = leaseID; self.worker = worker
+    }
+}
+
+/// One result to commit (from a scheduler `.commitResult` plus the worker's payload).
+public struct ResultCommit: Sendable, Equatable {
+    public var jobID: String
+    public var leaseID: String?
+    public var outcome: JobOutcome
+    public var provenance: Provenance
+    public init(jobID: String, leaseID: String?, outcome: JobOutcome, provenance: Provenance) {
+        self.jobID = jobID; self.leaseID = leaseID; self.outcome = outcome; self.provenance = provenance
+    }
+}
+
+/// One change to the jobs table; a batch of them is applied in order in one transaction.
+public enum StoreOp: Sendable, Equatable {
+    case lease(LeaseGrant)
+    case result(ResultCommit)
+    /// Back to pending (lease expired, worker dead, handed back).
+    case requeue(jobID: String)
+    /// A failed run: `final` marks the job failed, otherwise it goes back to pending.
+    case failure(jobID: String, message: String, final: Bool)
+}
+
+/// What a batch did with its results.
+public struct CommitReport: Sendable, Equatable {
+    /// Results stored now, in batch order.
+    public var committed: [String] = []
+    /// Results skipped because the job already had one (never overwritten).
+    public var duplicates: [String] = []
+    /// Results, leases, requeues or failures naming a job the store does not have.
+    public var unknown: [String] = []
+    public init() {}
+}
+
+/// Job counts by state, plus how many results diverged.
+public struct StoreCounts: Sendable, Equatable {
+    public var total = 0
+    public var pending = 0
+    public var leased = 0
+    public var done = 0
+    public var failed = 0
+    /// Done jobs whose outcome status is `diverged` (included in `done`).
+    public var diverged = 0
+    public init() {}
+}
+
+/// A job that failed for good, with its last error.
+public struct FailureRecord: Sendable, Equatable {
+    public var jobID: String
+    public var spec: JobSpec
+    /// Leases granted over the store's life.
+    public var attempts: Int
+    public var lastError: String?
+}
+
+/// A sweep definition recorded in the store.
+public struct SweepRecord: Sendable, Equatable {
+    public var name: String
+    public var definition: String
+    /// Seconds since 1970 when first added.
+    public var created: Double
+}

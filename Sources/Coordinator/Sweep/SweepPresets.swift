@@ -1,0 +1,116 @@
+import Foundation
+
+/// Built-in sweeps, by name. Each text is also shipped as `sweeps/NAME.yaml` at the repository
+/// root (a test keeps the two identical), so users can read and copy the format.
+public enum SweepPresets {
+    /// Preset names, in the order `plan` and error messages list them.
+    public static let names: [String] = presets.map(\.name)
+
+    /// The YAML text of preset `name`, or nil.
+    public static func text(named name: String) -> String? {
+        presets.first { $0.name == name }?.text
+    }
+
+    static let presets: [(name: String, text: String)] = [
+        ("smoke", #"""
+# A small end-to-end check of the whole system: 2 realizations x hidden {2, 4} x 3 models
+# = 12 short jobs (100 sequences of 100 steps, 3 epochs). Finishes in about a minute on 2 cores.
+name: smoke
+kind: synthetic
+description: smoke test, 12 small synthetic jobs
+grid:
+  realization: 0..1
+  hidden: [2, 4]
+  model: [rnn, urnn, lstm]
+fixed:
+  snr: 20
+  epochs: 3
+  sequences: 100
+  train: 70
+  steps: 100
+"""#),
+        ("paper-fig2", #"""
+# Figure 2 of Emami et al., "Input-Output Equivalence of Unitary and Contractive RNNs"
+# (NeurIPS 2019): test R^2 against hidden units at SNR 20 dB, at full paper scale.
+# 30 teacher realizations x 7 hidden sizes x 3 models = 630 jobs, the paper's settings.
+name: paper-fig2
+kind: synthetic
+description: Figure 2 (SNR 20 dB), 30 realizations x hidden 2..14 x rnn/urnn/lstm
+grid:
+  realization: 0..29        # one teacher (and its data) per realization
+  hidden: 2..14 by 2        # student hidden units
+  model: [rnn, urnn, lstm]
+fixed:
+  snr: 20
+  seed: 0
+  epochs: 100
+  lr: 0.01
+  optimizer: adam
+  batch: 10                 # whole sequences per step
+  clip: 1.0                 # gradient-norm clipping
+  sequences: 1000
+  train: 700                # the other 300 are the test set
+  steps: 1000
+"""#),
+        ("paper-fig3", #"""
+# Figure 3 of Emami et al., "Input-Output Equivalence of Unitary and Contractive RNNs"
+# (NeurIPS 2019): test R^2 against hidden units at SNR 15 dB, at full paper scale.
+# 30 teacher realizations x 7 hidden sizes x 3 models = 630 jobs, the paper's settings.
+name: paper-fig3
+kind: synthetic
+description: Figure 3 (SNR 15 dB), 30 realizations x hidden 2..14 x rnn/urnn/lstm
+grid:
+  realization: 0..29        # one teacher (and its data) per realization
+  hidden: 2..14 by 2        # student hidden units
+  model: [rnn, urnn, lstm]
+fixed:
+  snr: 15
+  seed: 0
+  epochs: 100
+  lr: 0.01
+  optimizer: adam
+  batch: 10                 # whole sequences per step
+  clip: 1.0                 # gradient-norm clipping
+  sequences: 1000
+  train: 700                # the other 300 are the test set
+  steps: 1000
+"""#),
+        ("noop-bench", #"""
+# Coordinator benchmark: 10,000 jobs that do nothing, to measure job round trips per second.
+name: noop-bench
+kind: noop
+description: 10,000 noop jobs for the coordinator benchmark
+fixed:
+  count: 10000              # shorthand for the axis token: 0..9999
+  sleep_ms: 0
+"""#),
+        ("theorem1-certificates", #"""
+# Theorem 1 certificates: build the 2n-state URNN for 1,000 random contractive ReLU RNNs
+# (8 sizes x 125 seeds) and check it reproduces each one to machine precision.
+name: theorem1-certificates
+kind: theorem1
+description: Theorem 1 construction certified for 1,000 random RNNs, n up to 64
+grid:
+  n: [1, 2, 3, 4, 8, 16, 32, 64]
+  seed: 0..124
+"""#),
+        ("theorem2-tightness", #"""
+# Theorem 2: fewer than 2n unitary states cannot reproduce the map; n = 1..4, 3 seeds each.
+name: theorem2-tightness
+kind: theorem2
+description: Theorem 2 tightness demonstration for n = 1..4
+grid:
+  n: 1..4
+  seed: 0..2
+"""#),
+        ("theorem3-sigmoid", #"""
+# Theorem 3: a contractive sigmoid RNN that URNNs of growing size do not fit exactly.
+name: theorem3-sigmoid
+kind: theorem3
+description: Theorem 3 sigmoid counterexample for n = 2 and 4
+grid:
+  n: [2, 4]
+  seed: 0..2
+"""#),
+    ]
+}

@@ -1,0 +1,105 @@
+// SIMD lanes for the fast Float kernels: one vector holds one hidden state
+// (hidden size padded up to 4, 8 or 16 lanes), so each time step of one
+// sequence is a handful of `vector * scalar + vector` operations.
+//
+// Note: `SIMD.addProduct` compiles to a library fma call per lane on default
+// x86-64 builds; every multiply-add here is written `a * b + c`.
+
+/// SIMD4/8/16 of Float with a pairwise horizontal sum.
+public protocol LaneVector: SIMD where Scalar == Float {
+    /// Sum of all lanes, by halving (fixed order, so deterministic).
+    func hsum() -> Float
+}
+
+extension SIMD4: LaneVector where Scalar == Float {
+    @inline(__always) public func hsum() -> Float {
+        let a = lowHalf + highHalf
+        return a[0] + a[1]
+    }
+}
+
+extension SIMD8: LaneVector where Scalar == Float {
+    @inline(__always) public func hsum() -> Float {
+        let a = lowHalf + highHalf
+        let b = a.lowHalf + a.highHalf
+        return b[0] + b[1]
+    }
+}
+
+extension SIMD16: LaneVector where Scalar == Float {
+    @inline(__always) public func hsum() -> Float {
+        let a = lowHalf + highHalf
+        let b = a.lowHalf + a.highHalf
+        let c = b.lowHalf + b.highHalf
+        return c[0] + c[1]
+    }
+}
+
+/// Branch-free lane selection by bit operations. (`replacing(with:where:)` compiles to a
+/// per-lane loop through the stack here, which made it the bottleneck of the kernels.)
+enum Lanes {
+    @inline(__always) static func bits<V: LaneVector>(_ v: V) -> V.MaskStorage { unsafeBitCast(v, to: V.MaskStorage.self) }
+    @inline(__always) static func float<V: LaneVector>(_ b: V.MaskStorage) -> V { unsafeBitCast(b, to: V.self) }
+
+    /// max(x, 0) per lane: lanes with the sign bit set (negative, -0, negative NaN) become +0.
+    @inline(__always) static func relu<V: LaneVector>(_ x: V) -> V {
+        let b = bits(x)
+        return float(b & ~(b &>> 31))
+    }
+
+    /// d where h != +0, else 0 (h non-negative, as after `relu`): the ReLU derivative mask.
+    @inline(__always) static func keep<V: LaneVector>(_ d: V, wherePositive h: V) -> V {
+        let hb = bits(h)
+        let m = (V.MaskStorage() &- hb) &>> 31  // all ones iff 0 < hb as a signed integer
+        return float(bits(d) & m)
+    }
+
+    /// x with lanes above `hi` set to hi and below `lo` set to lo (lo < hi).
+    @inline(__always) static func clamp<V: LaneVector>(_ x: V, _ lo: Float, _ hi: Float) -> V {
+        let over = bits(V(repeating: hi) - x) &>> 31   // all ones where x > hi
+        var b = (bits(x) & ~over) | (bits(V(repeating: hi)) & over)
+        let y = float(b) as V
+        let under = bits(y - V(repeating: lo)) &>> 31  // all ones where y < lo
+        b = (b & ~under) | (bits(V(repeating: lo)) & under)
+        return float(b)
+    }
+}
+
+/// Vector elementary functions for the LSTM gates. Accuracy: relative error of
+/// `vexp` below 2e-7 on [-87, 88]; `vsigmoid` and `vtanh` absolute error below 3e-7.
+/// Inputs are clamped first (NaN may come out finite: the trainer checks losses, gradients
+/// and parameters for non-finite values itself).
+enum VectorMath {
+    /// e^x: x = n ln2 + r, |r| <= ln2/2, e^r by a degree-6 Taylor polynomial, 2^n by
+    /// building the exponent bits. Inputs are clamped to [-87, 88] (no overflow to inf).
+    @inline(__always)
+    static func exp<V: LaneVector>(_ x0: V) -> V {
+        let x = Lanes.clamp(x0, -87, 88)
+        let magic: Float = 12_582_912  // 1.5 * 2^23: adding it rounds to an integer
+        let t = x * Float(1.442_695_040_888_963_4) + V(repeating: magic)
+        let n = t - V(repeating: magic)
+        let r = x - n * Float(0.693_145_751_953_125) - n * Float(1.428_606_765_330_187_045e-6)
+        var p = r * Float(1.0 / 720) + V(repeating: 1.0 / 120)
+        p = p * r + V(repeating: 1.0 / 24)
+        p = p * r + V(repeating: 1.0 / 6)
+        p = p * r + V(repeating: 0.5)
+        p = p * r + V(repeating: 1)
+        p = p * r + V(repeating: 1)
+        let tb = unsafeBitCast(t, to: V.MaskStorage.self)
+        let mb = unsafeBitCast(V(repeating: magic), to: V.MaskStorage.self)
+        let e = (tb &- mb &+ 127) &<< 23
+        return p * unsafeBitCast(e, to: V.self)
+    }
+
+    /// 1 / (1 + e^-x).
+    @inline(__always)
+    static func sigmoid<V: LaneVector>(_ x: V) -> V {
+        V(repeating: 1) / (V(repeating: 1) + exp(-x))
+    }
+
+    /// tanh x = 1 - 2 / (e^(2x) + 1).
+    @inline(__always)
+    static func tanh<V: LaneVector>(_ x: V) -> V {
+        V(repeating: 1) - V(repeating: 2) / (exp(x + x) + V(repeating: 1))
+    }
+}

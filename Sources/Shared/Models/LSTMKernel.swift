@@ -1,0 +1,211 @@
+// Fast Float kernel of the LSTM with linear readout (hidden n <= lanes of V).
+// Twin of LSTMReference; gates in Keras order i, f, g, o, one vector per gate.
+//
+//   forward   z_g = b_g + sum_k Wx_g[:,k] x_k + sum_j Wh_g[:,j] h(t-1)_j   (g = i, f, g, o)
+//             c(t) = f c(t-1) + i g;  h(t) = o tanh(c(t))
+//   backward  dh = sum_o C[o,:] dy_o + sum_{g,r} Wh_g[r,:] dz_g(t+1)_r
+//             dc = dh o (1 - tanh^2 c) + dc(t+1) f(t+1);  dz_i = dc g i(1-i);  dz_f = dc c(t-1) f(1-f)
+//             dz_g = dc i (1-g^2);  dz_o = dh tanh(c) o(1-o);  dWx_g[:,k] += dz_g x_k; db_g += dz_g
+//   after the sweep: dWh_g = DZ_g^T H over all (t, b), one sgemm per gate (OpenBLAS; see RNNKernel).
+// Gates use VectorMath's sigmoid/tanh (abs. error < 3e-7), the reference uses libm.
+
+import CLapack
+
+final class LSTMKernel<V: LaneVector>: SequenceKernel {
+    let shape: ModelShape
+    let steps: Int
+    let maxBatch: Int
+    private let n: Int, p: Int, q: Int
+    private let vb = MemoryLayout<V>.stride
+    private let ws: Workspace
+    private let oH: Int, oCs: Int, oTC: Int, oGate: Int, oDZ: Int, oDC: Int
+    private let oWx: Int, oWhCol: Int, oWhRow: Int, oBias: Int, oCrow: Int, oc: Int
+    private let oGWx: Int, oGb: Int, oGC: Int, oGc: Int, end: Int
+
+    init(shape: ModelShape, steps: Int, maxBatch: Int) {
+        precondition(shape.cell == .lstm && shape.hidden <= V.scalarCount)
+        self.shape = shape; self.steps = steps; self.maxBatch = maxBatch
+        n = shape.hidden; p = shape.inputs; q = shape.outputs
+        let vb = MemoryLayout<V>.stride
+        let qPad = ((q * 4 + vb - 1) / vb) * vb
+        oH = 0
+        oCs = oH + (steps + 1) * maxBatch * vb
+        oTC = oCs + (steps + 1) * maxBatch * vb
+        oGate = oTC + steps * maxBatch * vb
+        oDZ = oGate + 4 * steps * maxBatch * vb
+        oDC = oDZ + 4 * (steps + 1) * maxBatch * vb
+        oWx = oDC + maxBatch * vb
+        oWhCol = oWx + 4 * p * vb
+        oWhRow = oWhCol + 4 * n * vb
+        oBias = oWhRow + 4 * n * vb
+        oCrow = oBias + 4 * vb
+        oc = oCrow + q * vb
+        oGWx = oc + qPad
+        oGb = oGWx + 4 * p * vb
+        oGC = oGb + 4 * vb
+        oGc = oGC + q * vb
+        end = oGc + qPad
+        ws = Workspace(bytes: end)
+        _ = LapackSetup.configured  // OpenBLAS on one thread before the first sgemm
+    }
+
+    @inline(__always) private func vec(_ off: Int) -> V { ws.raw.load(fromByteOffset: off, as: V.self) }
+    @inline(__always) private func setVec(_ off: Int, _ v: V) { ws.raw.storeBytes(of: v, toByteOffset: off, as: V.self) }
+    @inline(__always) private func scalar(_ off: Int) -> Float { ws.raw.load(fromByteOffset: off, as: Float.self) }
+    @inline(__always) private func setScalar(_ off: Int, _ v: Float) { ws.raw.storeBytes(of: v, toByteOffset: off, as: Float.self) }
+
+    private func pack(_ params: UnsafePointer<Float>) {
+        let Wx = shape.slot("Wx").offset, Wh = shape.slot("Wh").offset, b = shape.slot("b").offset
+        let C = shape.slot("C").offset, c = shape.slot("c").offset
+        ws.zero(offset: oWx, count: oGWx - oWx)
+        for g in 0..<4 {
+            for i in 0..<n {
+                let r = g * n + i
+                for k in 0..<p { setScalar(oWx + (g * p + k) * vb + i * 4, params[Wx + r * p + k]) }
+                for j in 0..<n {
+                    setScalar(oWhCol + (g * n + j) * vb + i * 4, params[Wh + r * n + j])
+                    setScalar(oWhRow + r * vb + j * 4, params[Wh + r * n + j])
+                }
+                setScalar(oBias + g * vb + i * 4, params[b + r])
+            }
+        }
+        for o in 0..<q {
+            for j in 0..<n { setScalar(oCrow + o * vb + j * 4, params[C + o * n + j]) }
+            setScalar(oc + o * 4, params[c + o])
+        }
+    }
+
+    /// Writes every gradient except dWh (which the sgemm writes).
+    private func unpack(_ grad: UnsafeMutablePointer<Float>) {
+        let Wx = shape.slot("Wx").offset, b = shape.slot("b").offset
+        let C = shape.slot("C").offset, c = shape.slot("c").offset
+        for g in 0..<4 {
+            for i in 0..<n {
+                let r = g * n + i
+                for k in 0..<p { grad[Wx + r * p + k] = scalar(oGWx + (g * p + k) * vb + i * 4) }
+                grad[b + r] = scalar(oGb + g * vb + i * 4)
+            }
+        }
+        for o in 0..<q {
+            for j in 0..<n { grad[C + o * n + j] = scalar(oGC + o * vb + j * 4) }
+            grad[c + o] = scalar(oGc + o * 4)
+        }
+    }
+
+    func run(params: UnsafePointer<Float>, x: UnsafePointer<Float>, y: UnsafePointer<Float>, batch B: Int,
+             scale: Float, grad: UnsafeMutablePointer<Float>?) -> Double {
+        precondition(B >= 1 && B <= maxBatch)
+        pack(params)
+        let training = grad != nil
+        let row = maxBatch * vb
+        if B < maxBatch && training { ws.zero(offset: oH, count: (steps + 1) * row) }
+        var sse = 0.0
+        for t in 0..<steps {
+            let hPrev = oH + t * row, hCur = hPrev + row, cPrev = oCs + t * row, cCur = cPrev + row
+            let xt = x + t * B * p, yt = y + t * B * q
+            for b in 0..<B {
+                var zi = vec(oBias), zf = vec(oBias + vb), zg = vec(oBias + 2 * vb), zo = vec(oBias + 3 * vb)
+                for k in 0..<p {
+                    let xk = xt[b * p + k]
+                    zi = vec(oWx + k * vb) * xk + zi
+                    zf = vec(oWx + (p + k) * vb) * xk + zf
+                    zg = vec(oWx + (2 * p + k) * vb) * xk + zg
+                    zo = vec(oWx + (3 * p + k) * vb) * xk + zo
+                }
+                let hp = hPrev + b * vb
+                // Two passes of two gates each: four 16-lane accumulators would not fit SSE's 16 registers.
+                for j in 0..<n {
+                    let hj = scalar(hp + j * 4)
+                    zi = vec(oWhCol + j * vb) * hj + zi
+                    zf = vec(oWhCol + (n + j) * vb) * hj + zf
+                }
+                for j in 0..<n {
+                    let hj = scalar(hp + j * 4)
+                    zg = vec(oWhCol + (2 * n + j) * vb) * hj + zg
+                    zo = vec(oWhCol + (3 * n + j) * vb) * hj + zo
+                }
+                let i = VectorMath.sigmoid(zi), f = VectorMath.sigmoid(zf)
+                let g = VectorMath.tanh(zg), o = VectorMath.sigmoid(zo)
+                let c = f * vec(cPrev + b * vb) + i * g
+                let tc = VectorMath.tanh(c)
+                let h = o * tc
+                setVec(cCur + b * vb, c)
+                setVec(hCur + b * vb, h)
+                let gate = oGate + (t * maxBatch + b) * 4 * vb
+                setVec(gate, i); setVec(gate + vb, f); setVec(gate + 2 * vb, g); setVec(gate + 3 * vb, o)
+                setVec(oTC + (t * maxBatch + b) * vb, tc)
+                if !training {
+                    for o in 0..<q {
+                        let e = (vec(oCrow + o * vb) * h).hsum() + scalar(oc + o * 4) - yt[b * q + o]
+                        sse += Double(e * e)
+                    }
+                }
+            }
+        }
+        guard let grad else { return sse }
+
+        ws.zero(offset: oGWx, count: end - oGWx)
+        // DZ[T] is the (zero) dz after the last step; rows b >= B must be zero for the sgemm.
+        if B < maxBatch { ws.zero(offset: oDZ, count: 4 * (steps + 1) * row) } else { ws.zero(offset: oDZ + 4 * steps * row, count: 4 * row) }
+        ws.zero(offset: oDC, count: B * vb)
+        let twoScale = 2 * scale
+        let one = V(repeating: 1)
+        for t in stride(from: steps - 1, through: 0, by: -1) {
+            let hPrev = oH + t * row, hCur = hPrev + row, cPrev = oCs + t * row
+            let xt = x + t * B * p, yt = y + t * B * q
+            for b in 0..<B {
+                let h = vec(hCur + b * vb)
+                let dz = oDZ + 4 * ((t + 1) * row + b * vb)
+                var dh0 = V(), dh1 = V()
+                for r in 0..<n {
+                    dh0 = vec(oWhRow + r * vb) * scalar(dz + r * 4) + dh0
+                    dh1 = vec(oWhRow + (n + r) * vb) * scalar(dz + vb + r * 4) + dh1
+                    dh0 = vec(oWhRow + (2 * n + r) * vb) * scalar(dz + 2 * vb + r * 4) + dh0
+                    dh1 = vec(oWhRow + (3 * n + r) * vb) * scalar(dz + 3 * vb + r * 4) + dh1
+                }
+                for o in 0..<q {
+                    let crow = vec(oCrow + o * vb)
+                    let e = (crow * h).hsum() + scalar(oc + o * 4) - yt[b * q + o]
+                    sse += Double(e * e)
+                    let dy = twoScale * e
+                    dh0 = crow * dy + dh0
+                    setVec(oGC + o * vb, h * dy + vec(oGC + o * vb))
+                    setScalar(oGc + o * 4, scalar(oGc + o * 4) + dy)
+                }
+                let dh = dh0 + dh1
+                let gate = oGate + (t * maxBatch + b) * 4 * vb
+                let i = vec(gate), f = vec(gate + vb), g = vec(gate + 2 * vb), o = vec(gate + 3 * vb)
+                let tc = vec(oTC + (t * maxBatch + b) * vb)
+                let dcOff = oDC + b * vb
+                let dc = dh * o * (one - tc * tc) + vec(dcOff)
+                let dzi = dc * g * i * (one - i)
+                let dzf = dc * vec(cPrev + b * vb) * f * (one - f)
+                let dzg = dc * i * (one - g * g)
+                let dzo = dh * tc * o * (one - o)
+                setVec(dcOff, dc * f)
+                let dzt = oDZ + 4 * (t * row + b * vb)
+                setVec(dzt, dzi); setVec(dzt + vb, dzf); setVec(dzt + 2 * vb, dzg); setVec(dzt + 3 * vb, dzo)
+                for k in 0..<p {
+                    let xk = xt[b * p + k]
+                    setVec(oGWx + k * vb, dzi * xk + vec(oGWx + k * vb))
+                    setVec(oGWx + (p + k) * vb, dzf * xk + vec(oGWx + (p + k) * vb))
+                    setVec(oGWx + (2 * p + k) * vb, dzg * xk + vec(oGWx + (2 * p + k) * vb))
+                    setVec(oGWx + (3 * p + k) * vb, dzo * xk + vec(oGWx + (3 * p + k) * vb))
+                }
+                setVec(oGb, dzi + vec(oGb)); setVec(oGb + vb, dzf + vec(oGb + vb))
+                setVec(oGb + 2 * vb, dzg + vec(oGb + 2 * vb)); setVec(oGb + 3 * vb, dzo + vec(oGb + 3 * vb))
+            }
+        }
+        unpack(grad)
+        // dWh[g n + i, j] = sum_K DZ[K, g Hp + i] H[K, j] over K = (t, b), t < T.
+        let lanes = V.scalarCount
+        let wh = shape.slot("Wh").offset
+        for g in 0..<4 {
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(n), Int32(n), Int32(steps * maxBatch), 1,
+                        (ws.raw + oDZ).assumingMemoryBound(to: Float.self) + g * lanes, Int32(4 * lanes),
+                        (ws.raw + oH).assumingMemoryBound(to: Float.self), Int32(lanes), 0,
+                        grad + wh + g * n * n, Int32(n))
+        }
+        return sse
+    }
+}

@@ -1,0 +1,166 @@
+// Fast Float kernel of the ReLU RNN (hidden n <= lanes of V). Twin of RNNReference.
+//
+// One vector V holds one state h(t, b) (lanes >= n, padding lanes stay exactly 0).
+// Each step of each sequence is a sum of column vectors scaled by scalars:
+//   forward   a = b + sum_k F[:,k] x_k + sum_j W[:,j] h(t-1)_j;  h(t) = relu(a)
+//   backward  dh = sum_o C[o,:] dy_o + sum_i W[i,:] da(t+1)_i;  da = dh * [h(t) > 0]
+//             dF[:,k] += da x_k;  db += da;  dC[o,:] += dy_o h(t);  dc += dy
+//   after the sweep: dW = sum over (t, b) of da(t) h(t-1)^T = DA^T H  (one sgemm, K = T maxB)
+// The readout is evaluated in the backward sweep (where h(t) is at hand), so the
+// forward sweep of a training batch only runs the recurrence.
+// Memory: states and da, each [(T+1), maxB] vectors, reused for every batch; nothing is allocated per call.
+// The outer-product sum dW runs in OpenBLAS's sgemm (AVX2 where the CPU has it): the one
+// place where results may differ in the last bits between CPU types (docs/EXPERIMENTS.md).
+
+import CLapack
+
+final class RNNKernel<V: LaneVector>: SequenceKernel {
+    let shape: ModelShape
+    let steps: Int
+    let maxBatch: Int
+    private let n: Int, p: Int, q: Int
+    private let vb = MemoryLayout<V>.stride
+    private let ws: Workspace
+    // Byte offsets into ws.
+    private let oH: Int, oDA: Int, oWcol: Int, oWrow: Int, oFcol: Int, oBias: Int, oCrow: Int, oc: Int
+    private let oGF: Int, oGb: Int, oGC: Int, oGc: Int, end: Int
+
+    init(shape: ModelShape, steps: Int, maxBatch: Int) {
+        precondition(shape.cell == .relu && shape.hidden <= V.scalarCount)
+        self.shape = shape; self.steps = steps; self.maxBatch = maxBatch
+        n = shape.hidden; p = shape.inputs; q = shape.outputs
+        let vb = MemoryLayout<V>.stride
+        oH = 0
+        oDA = oH + (steps + 1) * maxBatch * vb
+        oWcol = oDA + (steps + 1) * maxBatch * vb
+        oWrow = oWcol + n * vb
+        oFcol = oWrow + n * vb
+        oBias = oFcol + p * vb
+        oCrow = oBias + vb
+        oc = oCrow + q * vb
+        oGF = oc + ((q * 4 + vb - 1) / vb) * vb
+        oGb = oGF + p * vb
+        oGC = oGb + vb
+        oGc = oGC + q * vb
+        end = oGc + ((q * 4 + vb - 1) / vb) * vb
+        ws = Workspace(bytes: end)
+        _ = LapackSetup.configured  // OpenBLAS on one thread before the first sgemm
+    }
+
+    @inline(__always) private func vec(_ off: Int) -> V { ws.raw.load(fromByteOffset: off, as: V.self) }
+    @inline(__always) private func setVec(_ off: Int, _ v: V) { ws.raw.storeBytes(of: v, toByteOffset: off, as: V.self) }
+    @inline(__always) private func scalar(_ off: Int) -> Float { ws.raw.load(fromByteOffset: off, as: Float.self) }
+    @inline(__always) private func setScalar(_ off: Int, _ v: Float) { ws.raw.storeBytes(of: v, toByteOffset: off, as: Float.self) }
+
+    /// Copies the flat parameters into padded column/row vectors.
+    private func pack(_ params: UnsafePointer<Float>) {
+        let W = shape.slot("W").offset, F = shape.slot("F").offset, b = shape.slot("b").offset
+        let C = shape.slot("C").offset, c = shape.slot("c").offset
+        ws.zero(offset: oWcol, count: oGF - oWcol)
+        for i in 0..<n {
+            for j in 0..<n {
+                setScalar(oWcol + j * vb + i * 4, params[W + i * n + j])
+                setScalar(oWrow + i * vb + j * 4, params[W + i * n + j])
+            }
+            for k in 0..<p { setScalar(oFcol + k * vb + i * 4, params[F + i * p + k]) }
+            setScalar(oBias + i * 4, params[b + i])
+        }
+        for o in 0..<q {
+            for j in 0..<n { setScalar(oCrow + o * vb + j * 4, params[C + o * n + j]) }
+            setScalar(oc + o * 4, params[c + o])
+        }
+    }
+
+    /// Writes every gradient except dW (which the sgemm writes).
+    private func unpack(_ grad: UnsafeMutablePointer<Float>) {
+        let F = shape.slot("F").offset, b = shape.slot("b").offset
+        let C = shape.slot("C").offset, c = shape.slot("c").offset
+        for i in 0..<n {
+            for k in 0..<p { grad[F + i * p + k] = scalar(oGF + k * vb + i * 4) }
+            grad[b + i] = scalar(oGb + i * 4)
+        }
+        for o in 0..<q {
+            for j in 0..<n { grad[C + o * n + j] = scalar(oGC + o * vb + j * 4) }
+            grad[c + o] = scalar(oGc + o * 4)
+        }
+    }
+
+    func run(params: UnsafePointer<Float>, x: UnsafePointer<Float>, y: UnsafePointer<Float>, batch B: Int,
+             scale: Float, grad: UnsafeMutablePointer<Float>?) -> Double {
+        precondition(B >= 1 && B <= maxBatch)
+        pack(params)
+        let training = grad != nil
+        let rowBytes = maxBatch * vb
+        if B < maxBatch && training { ws.zero(offset: oH, count: (steps + 1) * rowBytes) }
+        var sse = 0.0
+        // Forward sweep. H[0] stays zero (never written).
+        for t in 0..<steps {
+            let hPrev = oH + t * rowBytes, hCur = hPrev + rowBytes
+            let xt = x + t * B * p, yt = y + t * B * q
+            for b in 0..<B {
+                var acc0 = vec(oBias), acc1 = V()
+                for k in 0..<p { acc0 = vec(oFcol + k * vb) * xt[b * p + k] + acc0 }
+                let hp = hPrev + b * vb
+                var j = 0
+                while j + 1 < n {
+                    acc0 = vec(oWcol + j * vb) * scalar(hp + j * 4) + acc0
+                    acc1 = vec(oWcol + (j + 1) * vb) * scalar(hp + (j + 1) * 4) + acc1
+                    j += 2
+                }
+                if j < n { acc0 = vec(oWcol + j * vb) * scalar(hp + j * 4) + acc0 }
+                let h = Lanes.relu(acc0 + acc1)
+                setVec(hCur + b * vb, h)
+                if !training {
+                    for o in 0..<q {
+                        let e = (vec(oCrow + o * vb) * h).hsum() + scalar(oc + o * 4) - yt[b * q + o]
+                        sse += Double(e * e)
+                    }
+                }
+            }
+        }
+        guard let grad else { return sse }
+
+        // Backward sweep.
+        ws.zero(offset: oGF, count: end - oGF)
+        // DA[T] is the (zero) da of the step after the last; rows b >= B must be zero for the sgemm.
+        if B < maxBatch { ws.zero(offset: oDA, count: (steps + 1) * rowBytes) } else { ws.zero(offset: oDA + steps * rowBytes, count: rowBytes) }
+        let twoScale = 2 * scale
+        for t in stride(from: steps - 1, through: 0, by: -1) {
+            let hPrev = oH + t * rowBytes, hCur = hPrev + rowBytes
+            let xt = x + t * B * p, yt = y + t * B * q
+            for b in 0..<B {
+                let h = vec(hCur + b * vb)
+                let dan = oDA + (t + 1) * rowBytes + b * vb
+                var dh0 = V(), dh1 = V()
+                var i = 0
+                while i + 1 < n {
+                    dh0 = vec(oWrow + i * vb) * scalar(dan + i * 4) + dh0
+                    dh1 = vec(oWrow + (i + 1) * vb) * scalar(dan + (i + 1) * 4) + dh1
+                    i += 2
+                }
+                if i < n { dh0 = vec(oWrow + i * vb) * scalar(dan + i * 4) + dh0 }
+                for o in 0..<q {
+                    let crow = vec(oCrow + o * vb)
+                    let e = (crow * h).hsum() + scalar(oc + o * 4) - yt[b * q + o]
+                    sse += Double(e * e)
+                    let dy = twoScale * e
+                    dh1 = crow * dy + dh1
+                    setVec(oGC + o * vb, h * dy + vec(oGC + o * vb))
+                    setScalar(oGc + o * 4, scalar(oGc + o * 4) + dy)
+                }
+                let da = Lanes.keep(dh0 + dh1, wherePositive: h)
+                setVec(oDA + t * rowBytes + b * vb, da)
+                for k in 0..<p { setVec(oGF + k * vb, da * xt[b * p + k] + vec(oGF + k * vb)) }
+                setVec(oGb, da + vec(oGb))
+            }
+        }
+        unpack(grad)
+        // dW[i, j] = sum_K DA[K, i] H[K, j] over K = (t, b), t < T: rows of Hp floats.
+        let lanes = Int32(V.scalarCount)
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(n), Int32(n), Int32(steps * maxBatch), 1,
+                    (ws.raw + oDA).assumingMemoryBound(to: Float.self), lanes,
+                    (ws.raw + oH).assumingMemoryBound(to: Float.self), lanes, 0,
+                    grad + shape.slot("W").offset, Int32(n))
+        return sse
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import Shared
+import Testing
+
+/// A hand-driven DEALER that talks to a live coordinator frame by frame: a misbehaving (or
+/// deliberately malicious) worker. It sends whatever frames it is given and decodes replies.
+final class RawClient {
+    let id: String
+    private let context: ZMQContext
+    private let socket: ZMQSocket
+
+    init(endpoint: String, id: String) throws {
+        self.id = id
+        context = try ZMQContext()
+        socket = try context.socket(.dealer)
+        try socket.set([.routingID(Data(id.utf8)), .linger(milliseconds: 0)])
+        try socket.connect(endpoint)
+    }
+
+    deinit { close() }
+
+    func close() { if !socket.isClosed { socket.close() } }
+
+    /// Sends raw frames (no routing id: a DEALER sends none).
+    func send(_ frames: [Data]) throws { try socket.send(frames) }
+
+    func send(_ message: Message) throws { try send(message.encode()) }
+
+    /// The next message from the coordinator within `ms` milliseconds; nil if none came.
+    /// A reply that does not decode is a test failure (the coordinator must speak URNS/1).
+    func next(within ms: Int) throws -> Message? {
+        let deadline = Date().addingTimeInterval(Double(ms) / 1000)
+        while true {
+            let left = Int(deadline.timeIntervalSinceNow * 1000)
+            guard left > 0 else { return nil }
+            let ev = try zmqPoll([.socket(socket, .readable)], timeoutMs: left)
+            guard ev.first?.contains(.readable) == true, let frames = try socket.receive(dontWait: true) else { continue }
+            return try Message.decode(frames)
+        }
+    }
+
+    /// The first message other than HEARTBEAT within `ms` milliseconds.
+    func nextNonHeartbeat(within ms: Int = 3000) throws -> Message? {
+        let deadline = Date().addingTimeInterval(Double(ms) / 1000)
+        while let m = try next(within: max(1, Int(deadline.timeIntervalSinceNow * 1000))) {
+            if case .heartbeat = m { continue }
+            return m
+        }
+        return nil
+    }
+
+    /// The first message other than HEARTBEAT and ASSIGN within `ms` milliseconds: the answer to
+    /// what we sent. (ASSIGNs can arrive unasked after HELLO, see `BadInput.credit...`; they are
+    /// collected in `assigned` and never run, so their leases come back by expiry.)
+    func nextReply(within ms: Int = 3000) throws -> Message? {
+        let deadline = Date().addingTimeInterval(Double(ms) / 1000)
+        while let m = try nextNonHeartbeat(within: max(1, Int(deadline.timeIntervalSinceNow * 1000))) {
+            if case .assign(let a) = m { assigned.append(a); continue }
+            return m
+        }
+        return nil
+    }
+
+    /// ASSIGNs skipped by `nextReply`.
+    private(set) var assigned: [Message.Assign] = []
+
+    /// Sends `frames` and returns the ERROR that answers them (nil, and a recorded issue, if the
+    /// answer is something else or nothing).
+    @discardableResult
+    func expectError(after frames: [Data], code: ProtocolError.Code, command: Int? = nil, _ what: String,
+                     sourceLocation: SourceLocation = #_sourceLocation) throws -> Message.ErrorReport? {
+        try send(frames)
+        let reply = try nextReply()
+        guard case .error(let e) = reply else {
+            Issue.record("\(what): expected ERROR \(code.rawValue), got \(reply.map { "\($0)" } ?? "nothing")",
+                         sourceLocation: sourceLocation)
+            return nil
+        }
+        #expect(e.code == code.rawValue, "\(what): \(e)", sourceLocation: sourceLocation)
+        if let command { #expect(e.command == command, "\(what): \(e)", sourceLocation: sourceLocation) }
+        #expect(!e.message.isEmpty, "\(what): ERROR without a message", sourceLocation: sourceLocation)
+        return e
+    }
+
+    /// HELLO, then the WELCOME that answers it.
+    func hello(slots: Int = 1, capabilities: [String] = []) throws -> Message.Welcome? {
+        let nonce = "n-\(UUID().uuidString.prefix(8))"
+        try send(.hello(.init(workerID: id, host: "raw", pid: Int(getpid()), slots: slots, buildVersion: BuildInfo.version,
+                              capabilities: capabilities, nonce: nonce)))
+        guard case .welcome(let w) = try nextNonHeartbeat() else { return nil }
+        #expect(w.nonce == nonce)
+        return w
+    }
+
+    /// Frame helpers.
+    static let header = Message.signature + [Message.version]
+    static func command(_ c: Message.Command) -> Data { Data([c.rawValue]) }
+    static func body(_ s: String) -> Data { Data(s.utf8) }
+}

@@ -1,8 +1,0 @@
-import Testing
-@testable import Worker
-
-@Suite struct WorkerLinkTests {
-    @Test func commandNameIsRight() {
-        #expect(WorkerCommand.configuration.commandName == "urnn-worker")
-    }
-}

@@ -1,0 +1,246 @@
+import Foundation
+import Testing
+@testable import Shared
+@testable import Worker
+
+/// The worker runtime in-process against a test playing coordinator over real loopback TCP.
+@Suite struct WorkerRuntimeTests {
+    @Test func helloCreditAssignResultAckThenStopHandsBackJobs() throws {
+        let coord = try FakeCoordinator()
+        let w = try RuntimeHarness(endpoint: coord.endpoint, slots: 2, id: "worker-a")
+        w.start()
+        defer { w.stop() }
+
+        let (id, hello) = try coord.handshake()
+        #expect(id == Data("worker-a".utf8))
+        #expect(hello.workerID == "worker-a" && hello.slots == 2 && hello.host == "testhost" && hello.pid == 42)
+        #expect(hello.buildVersion == BuildInfo.version)
+        #expect(Set(hello.capabilities) == Set(JobKind.allCases.map(\.rawValue)))
+        guard case .ready(let r) = try coord.expect(.ready).message else { return }
+        #expect(r.credit == 2)
+
+        let quick = FakeCoordinator.assign(11, sleepMs: 30)
+        try coord.send(.assign(quick), to: id)
+        guard case .result(let res) = try coord.expect(.result).message else { return }
+        #expect(res.jobID == quick.jobID && res.leaseID == quick.leaseID)
+        #expect(res.outcome.metrics["token"] == 11)
+        #expect(res.provenance.workerID == "worker-a" && res.provenance.host == "testhost")
+        #expect(res.provenance.wallSeconds >= 0.025 && res.provenance.wallSeconds < 2)
+        guard case .ready(let r2) = try coord.expect(.ready).message else { return }
+        #expect(r2.credit == 2)   // the current count of free slots, not an increment
+        try coord.send(.ack(.init(jobID: quick.jobID)), to: id)
+
+        // A long job: heartbeats list it while it runs; SIGTERM-style stop hands it back.
+        let long = FakeCoordinator.assign(12, sleepMs: 10_000)
+        try coord.send(.assign(long), to: id)
+        var sawRunning = false
+        for _ in 0..<10 where !sawRunning {
+            if case .heartbeat(let hb) = try coord.expect(.heartbeat).message, hb.running == [long.jobID] {
+                sawRunning = true
+                #expect(hb.free == 1)
+            }
+        }
+        #expect(sawRunning)
+        w.runtime.requestStop("SIGTERM")
+        guard case .disconnect(let d) = try coord.expect(.disconnect).message else { return }
+        #expect(d.jobs == [long.jobID])
+        #expect(d.reason == "SIGTERM")
+        #expect(try w.waitForExit() == .stopped("SIGTERM"))
+    }
+
+    @Test func resultIsResentAfterTheCoordinatorRestartsWithoutAcking() throws {
+        var coord = try FakeCoordinator()
+        let endpoint = coord.endpoint
+        let w = try RuntimeHarness(endpoint: endpoint, slots: 1, liveness: 3)
+        w.start()
+        defer { w.stop() }
+        let (id, _) = try coord.handshake(session: "first", liveness: 3)
+        try coord.expect(.ready)
+        let job = FakeCoordinator.assign(21)
+        try coord.send(.assign(job), to: id)
+        guard case .result(let first) = try coord.expect(.result).message else { return }
+
+        // The coordinator dies before acknowledging, and a new one binds the same endpoint.
+        coord.close()
+        coord = try FakeCoordinator(endpoint: endpoint)
+        let (id2, hello2) = try coord.handshake(session: "second", liveness: 3)
+        #expect(id2 == id)
+        #expect(hello2.running.isEmpty)
+        var resent: Message.JobResult?
+        var credit = 0
+        while resent == nil || credit == 0, let (_, m) = try coord.next(within: 2000) {
+            if case .result(let r) = m { resent = r }
+            if case .ready(let r) = m { credit += r.credit }
+        }
+        #expect(resent == first)
+        #expect(credit == 1)
+        try coord.send(.ack(.init(jobID: job.jobID)), to: id2)
+        // Once acknowledged it is never sent again, even after the resend window (3 x 50 ms).
+        let later = try coord.next(within: 400)
+        #expect(later == nil, "unexpected \(String(describing: later?.message))")
+        #expect(w.log.contains("reconnecting"))
+    }
+
+    @Test func unackedResultIsResentWithinTheSameSessionAfterTheLivenessWindow() throws {
+        let coord = try FakeCoordinator()
+        let w = try RuntimeHarness(endpoint: coord.endpoint, slots: 1)
+        w.start()
+        defer { w.stop() }
+        let (id, _) = try coord.handshake()
+        try coord.expect(.ready)
+        let job = FakeCoordinator.assign(31)
+        try coord.send(.assign(job), to: id)
+        try coord.expect(.result)
+        try coord.expect(.ready)
+        // Keep the session alive with heartbeats but do not ack: the result comes again.
+        let t0 = MonotonicTime.seconds()
+        var again = false
+        while !again, MonotonicTime.seconds() - t0 < 2 {
+            try coord.send(.heartbeat(.init(sessionID: "s1")), to: id)
+            if case .result(let r)? = try coord.next(within: 40)?.message { again = r.jobID == job.jobID }
+        }
+        #expect(again)
+    }
+
+    @Test func readyCarriesTheCurrentNumberOfFreeSlots() throws {
+        let coord = try FakeCoordinator()
+        let w = try RuntimeHarness(endpoint: coord.endpoint, slots: 3)
+        w.start()
+        defer { w.stop() }
+        let (id, _) = try coord.handshake()
+        guard case .ready(let r0) = try coord.expect(.ready).message else { return }
+        #expect(r0.credit == 3)
+        for (i, ms) in [30, 60, 90].enumerated() { try coord.send(.assign(FakeCoordinator.assign(70 + i, sleepMs: ms)), to: id) }
+        var readies: [Int] = [], results = 0
+        while results < 3 || readies.count < 3, let (_, m) = try coord.next(within: 2000) {
+            if case .ready(let r) = m { readies.append(r.credit) }
+            if case .result = m { results += 1 }
+        }
+        // Once every job ended, all 3 slots are reported free (never "1 more").
+        #expect(readies.last == 3)
+        #expect(readies == readies.sorted())
+    }
+
+    @Test func executorErrorsBecomeFailuresAndFreeTheSlot() throws {
+        let coord = try FakeCoordinator()
+        let w = try RuntimeHarness(endpoint: coord.endpoint, slots: 1, execute: { spec, _ in
+            if spec.noop?.token == 1 { struct Crash: Error {}; throw Crash() }
+            return try JobExecutor.run(spec)
+        })
+        w.start()
+        defer { w.stop() }
+        let (id, _) = try coord.handshake()
+        try coord.expect(.ready)
+        // An invalid spec (kind noop without its noop field): not retryable.
+        var bad = JobSpec(noop: NoopSpec(token: 0))
+        bad.noop = nil
+        try coord.send(.assign(.init(jobID: "bad", leaseID: "lb", spec: bad, leaseMs: 1000)), to: id)
+        guard case .failure(let f) = try coord.expect(.failure).message else { return }
+        #expect(f.jobID == "bad" && f.leaseID == "lb" && !f.retryable && f.error.contains("noop"))
+        guard case .ready(let r) = try coord.expect(.ready).message else { return }
+        #expect(r.credit == 1)
+        // Any other error: retryable.
+        try coord.send(.assign(FakeCoordinator.assign(1)), to: id)
+        guard case .failure(let f2) = try coord.expect(.failure).message else { return }
+        #expect(f2.retryable && f2.error.contains("Crash"))
+    }
+
+    @Test func moreAssignmentsThanSlotsAreQueuedNotDropped() throws {
+        let coord = try FakeCoordinator()
+        let w = try RuntimeHarness(endpoint: coord.endpoint, slots: 1)
+        w.start()
+        defer { w.stop() }
+        let (id, _) = try coord.handshake()
+        try coord.expect(.ready)
+        let a = FakeCoordinator.assign(41, sleepMs: 50), b = FakeCoordinator.assign(42)
+        try coord.send(.assign(a), to: id)
+        try coord.send(.assign(b), to: id)
+        try coord.send(.assign(b), to: id)   // a duplicate is ignored
+        var results: [String] = [], credit = 0
+        while results.count < 2 || credit < 1, let (_, m) = try coord.next(within: 2000) {
+            if case .result(let r) = m { results.append(r.jobID) }
+            if case .ready(let r) = m { credit += r.credit }
+        }
+        #expect(results == [a.jobID, b.jobID])
+        #expect(credit == 1)   // one slot, freed once the backlog was empty
+        #expect(w.log.contains("duplicate ASSIGN"))
+    }
+
+    @Test func assignOfAFinishedUnackedJobResendsItsResult() throws {
+        let coord = try FakeCoordinator()
+        let w = try RuntimeHarness(endpoint: coord.endpoint, slots: 1)
+        w.start()
+        defer { w.stop() }
+        let (id, _) = try coord.handshake()
+        try coord.expect(.ready)
+        let a = FakeCoordinator.assign(51)
+        try coord.send(.assign(a), to: id)
+        guard case .result(let r1) = try coord.expect(.result).message else { return }
+        try coord.expect(.ready)
+        try coord.send(.assign(a), to: id)
+        guard case .result(let r2) = try coord.expect(.result).message else { return }
+        #expect(r1 == r2)   // not run again: same wall time
+    }
+
+    @Test func helloRequiredAndSessionChangeMakeTheWorkerSayHelloAgain() throws {
+        let coord = try FakeCoordinator()
+        // Liveness 500 ms, so the silent waits below do not trigger a reconnect.
+        let w = try RuntimeHarness(endpoint: coord.endpoint, slots: 1, liveness: 10)
+        w.start()
+        defer { w.stop() }
+        let (id, h1) = try coord.handshake(session: "s1", liveness: 10)
+        try coord.expect(.ready)
+        coord.peers[id] = nil   // a coordinator that forgot the worker does not heartbeat it
+        try coord.send(.error(.init(code: "hello-required", message: "who are you?")), to: id)
+        guard case .hello(let h2) = try coord.expect(.hello).message else { return }
+        #expect(h2.nonce != h1.nonce)
+        // A WELCOME for the old nonce is stale: no READY follows it.
+        try coord.send(.welcome(.init(sessionID: "s1", nonce: h1.nonce, heartbeatMs: 50, liveness: 3)), to: id)
+        #expect(try coord.next(within: 200) == nil)
+        try coord.send(.welcome(.init(sessionID: "s2", nonce: h2.nonce, heartbeatMs: 50, liveness: 10)), to: id)
+        coord.peers[id] = "s2"
+        try coord.expect(.ready)
+        // A heartbeat from another coordinator session: HELLO again.
+        coord.peers[id] = nil
+        try coord.send(.heartbeat(.init(sessionID: "s3")), to: id)
+        try coord.expect(.hello)
+        #expect(w.log.contains("stale WELCOME"))
+    }
+
+    @Test func badMessagesAreLoggedAndServingGoesOn() throws {
+        let coord = try FakeCoordinator()
+        let w = try RuntimeHarness(endpoint: coord.endpoint, slots: 1)
+        w.start()
+        defer { w.stop() }
+        let (id, _) = try coord.handshake()
+        try coord.expect(.ready)
+        try coord.router.send([id, Data("junk".utf8)])
+        try coord.router.send([id, Message.signature + [9], Data([1]), Data("{}".utf8)])
+        try coord.router.send([id, Message.signature + [1], Data([0x77]), Data("{}".utf8)])
+        try coord.send(.ready(.init(credit: 1)), to: id)   // a worker-bound command
+        try coord.send(.assign(FakeCoordinator.assign(61)), to: id)
+        try coord.expect(.result)
+        #expect(w.log.contains("wrongFrameCount") || w.log.contains("expected 3 frames"))
+        #expect(w.log.contains("version 9"))
+        #expect(w.log.contains("unknown command"))
+        #expect(w.log.contains("unexpected READY"))
+    }
+
+    @Test func coordinatorDisconnectReleasesTheWorker() throws {
+        let coord = try FakeCoordinator()
+        let w = try RuntimeHarness(endpoint: coord.endpoint, slots: 1)
+        w.start()
+        let (id, _) = try coord.handshake()
+        try coord.send(.disconnect(.init(reason: "sweep finished")), to: id)
+        #expect(try w.waitForExit() == .released("sweep finished"))
+    }
+
+    @Test func unsupportedVersionErrorEndsTheWorker() throws {
+        let coord = try FakeCoordinator()
+        let w = try RuntimeHarness(endpoint: coord.endpoint, slots: 1)
+        w.start()
+        let (id, _) = try coord.expect(.hello)
+        try coord.send(.error(ProtocolError.unsupportedVersion(1).report), to: id)
+        #expect(throws: WorkerError.self) { try w.waitForExit() }
+    }
+}
