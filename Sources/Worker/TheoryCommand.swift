@@ -7,7 +7,7 @@ import Shared
 struct TheoryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "theory", abstract: "Run one theorem demonstration standalone.",
-        subcommands: [Theorem1Command.self, Theorem2Command.self, Theorem3Command.self])
+        subcommands: [Theorem1Command.self, Theorem2Command.self, Theorem3Command.self, TheoryFiguresCommand.self])
 }
 
 /// Options every theorem command shares.
@@ -31,7 +31,7 @@ struct TheoryOptions: ParsableArguments {
 struct FitOptions: ParsableArguments {
     @Option(help: "Comma-separated URNN sizes m to fit (default: theorem2 n...2n, theorem3 2,4,8,16,32).") var m: String?
     @Option(help: "Random restarts per m (default 4).") var restarts: Int?
-    @Option(help: "Adam iterations per restart (default 1500).") var iterations: Int?
+    @Option(help: "Adam iterations per restart (default 4000).") var iterations: Int?
     @Option(help: "Training (and test) sequences (default 64).") var sequences: Int?
     @Option(help: "Sequence length (default 16).") var length: Int?
     @Option(help: "Teacher decay rho, W = rho I (default 0.5).") var rho: Double?

@@ -64,7 +64,9 @@ import Testing
             let exact = try #require(out.metrics["best_error_m=\(2 * n)"])
             let below = try #require(out.metrics["best_error_m=\(2 * n - 1)"])
             #expect(exact < 1e-20, "n \(n): m = 2n should fit exactly, got \(exact)")
-            #expect(below > 0.05, "n \(n): m = 2n - 1 should stay clearly above, got \(below)")
+            // Margins that also hold for fully trained fits (docs/THEORY.md: >= 0.2 at n = 1, >= 6e-3 at n = 2
+            // over 3 seeds with 4000 steps), not only for these short ones.
+            #expect(below > (n == 1 ? 0.1 : 1e-3), "n \(n): m = 2n - 1 should stay clearly above, got \(below)")
             #expect(out.series["m"] == ms.map(Double.init))
             #expect(out.series["best_error"]?.count == ms.count)
         }

@@ -7,14 +7,10 @@ public enum Activation: String, Codable, Sendable, CaseIterable {
     @inlinable public func apply(_ v: Double) -> Double {
         switch self {
         case .relu: return v > 0 ? v : 0
-        case .sigmoid: return 1 / (1 + (-v).exp)
+        case .sigmoid: return 1 / (1 + _theoryExp(-v))
         case .identity: return v
         }
     }
-}
-
-extension Double {
-    @usableFromInline var exp: Double { _exp(self) }
 }
 
 /// An RNN with n states, d inputs and p outputs:
@@ -150,4 +146,4 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
-@usableFromInline func _exp(_ x: Double) -> Double { exp(x) }
+@usableFromInline func _theoryExp(_ x: Double) -> Double { exp(x) }

@@ -68,7 +68,7 @@ public enum Theorem1 {
             var g = (0..<d).map { _ in rng.gaussian() }
             let norm = euclideanNorm(g)
             let u = rng.uniform()
-            let radius = k % 10 == 9 ? 1 - 1e-12 : _pow(u, 1 / Double(d))
+            let radius = k % 10 == 9 ? 1 - 1e-12 : _theoryPow(u, 1 / Double(d))
             let s = norm > 0 ? scale * m * radius / norm : 0
             for j in 0..<d { g[j] *= s; x[k * d + j] = g[j] }
         }
@@ -158,4 +158,4 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
-@usableFromInline func _pow(_ x: Double, _ y: Double) -> Double { pow(x, y) }
+@usableFromInline func _theoryPow(_ x: Double, _ y: Double) -> Double { pow(x, y) }

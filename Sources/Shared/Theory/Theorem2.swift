@@ -74,7 +74,7 @@ public enum Theorem2 {
         metrics["n"] = Double(n)
         metrics["best_error_at_2n"] = exact
         metrics["min_error_below_2n"] = below
-        metrics["gap_ratio"] = below / max(exact, 1e-300)
+        metrics["best_random_error_at_2n"] = zip(s.m, s.bestRandomError).filter { $0.0 >= 2 * n }.map { $0.1 }.min() ?? .nan
         return Result(teacher: teacher, sweep: s, outcome: JobOutcome(metrics: metrics, series: series))
     }
 }

@@ -27,7 +27,7 @@ public struct TheorySpec: Codable, Hashable, Sendable {
     public var mValues: [Int]?
     /// Random restarts per m (default 4; theorem2 adds one started at the construction).
     public var restarts: Int?
-    /// Adam iterations per restart (default 1500).
+    /// Adam iterations per restart (default 4000).
     public var iterations: Int?
     /// Training and test sequences (default 64 each) and their length (default 16).
     public var sequences: Int?
@@ -55,7 +55,7 @@ public struct TheorySpec: Codable, Hashable, Sendable {
     public var resolvedOutputs: Int { model?.outputCount ?? outputs ?? 2 }
     public var resolvedSteps: Int { steps ?? 10_000 }
     public var resolvedRestarts: Int { restarts ?? 4 }
-    public var resolvedIterations: Int { iterations ?? 1500 }
+    public var resolvedIterations: Int { iterations ?? 4000 }
     public var resolvedSequences: Int { sequences ?? 64 }
     public var resolvedLength: Int { length ?? 16 }
     public var resolvedRho: Double { rho ?? 0.5 }

@@ -141,8 +141,8 @@ public enum URNNFitter {
             if loss < bestLoss { bestLoss = loss; best = theta }
             if it == iters || !loss.isFinite { break }
             let frac = iters > 1 ? Double(it) / Double(iters - 1) : 0
-            let lr = config.learningRate * _pow(config.finalLearningRate / config.learningRate, frac)
-            let c1 = 1 - _pow(beta1, Double(it + 1)), c2 = 1 - _pow(beta2, Double(it + 1))
+            let lr = config.learningRate * _theoryPow(config.finalLearningRate / config.learningRate, frac)
+            let c1 = 1 - _theoryPow(beta1, Double(it + 1)), c2 = 1 - _theoryPow(beta2, Double(it + 1))
             for k in 0..<l.count {
                 m1[k] = beta1 * m1[k] + (1 - beta1) * grad[k]
                 m2[k] = beta2 * m2[k] + (1 - beta2) * grad[k] * grad[k]
