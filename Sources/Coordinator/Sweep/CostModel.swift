@@ -13,14 +13,15 @@ import Shared
 ///
 ///     setup = 0.05 s + (100 * 100 + sequences) * steps * 50 ns   teacher bias calibration (100 rounds
 ///                                                                 of 100 sequences) and data generation
-///     trainStep(rnn | urnn | crnn, h) = 0.30 us + 2.0 ns * (h + inputs)^2    forward + backward
-///     trainStep(lstm, h)              = 0.60 us + 8.0 ns * (h + inputs)^2    four gates
-///     projection(urnn | crnn, h)      = 10 us + 5 ns * h^3                   SVD after each step
+///     trainStep(rnn | urnn | crnn, h) = 27 ns + 0.25 ns * (h + inputs)^2     forward + backward + update
+///     trainStep(lstm, h)              = 100 ns + 1.45 ns * (h + inputs)^2    four gates
+///     projection(urnn | crnn, h)      = 5 us + 5 ns * h^3                    SVD after each step
 ///
-/// The test pass is forward only (a third of a training step). The per-step constants come from
-/// the kernel timings in DESIGN.md (a 14x14 matrix-vector product in ~25 ns, a 14x14 SVD in
-/// ~24 us) times the ~6 such products of a forward + backward step, plus loop overhead.
-/// With them a paper-scale job (700 x 1000 steps x 100 epochs) at h = 14 is about a minute of CPU.
+/// The test pass is forward only (a third of a training step). The per-step constants are fitted
+/// to `urnn-bench`'s CPU seconds per paper-scale epoch of the release build (docs/EXPERIMENTS.md:
+/// RNN 0.022 / 0.032 / 0.063 s and LSTM 0.086 / 0.147 / 0.328 s at h = 2 / 8 / 14, divided by
+/// 700 x 1000 steps). So a paper-scale job (700 x 1000 steps x 100 epochs) at h = 14 is about
+/// 7 s of CPU for the RNN and 35 s for the LSTM; a debug build is 10-50x slower.
 ///
 /// Theorem jobs (guesses from the work they do, not measurements):
 ///     theorem1: 0.05 s + 10,000 steps * 4 ns * (2n)^2     construct + certify over 10,000 steps
@@ -40,9 +41,9 @@ public struct CostModel: Sendable {
             guard let s = job.synthetic else { return 0 }
             let width = Double(s.hidden + s.inputs)
             // Compared, not switched on, so a new model kind costs like a ReLU RNN until it gets its own line.
-            let step = s.model == .lstm ? 0.60e-6 + 8e-9 * width * width : 0.30e-6 + 2e-9 * width * width
+            let step = s.model == .lstm ? 100e-9 + 1.45e-9 * width * width : 27e-9 + 0.25e-9 * width * width
             let projects = s.model == .urnn || s.model == .crnn
-            let projection = projects ? 10e-6 + 5e-9 * pow(Double(s.hidden), 3) : 0
+            let projection = projects ? 5e-6 + 5e-9 * pow(Double(s.hidden), 3) : 0
             let train = Double(s.trainSequences), test = Double(s.sequences - s.trainSequences)
             let batches = (Double(s.trainSequences) / Double(s.batchSize)).rounded(.up)
             let epoch = train * Double(s.steps) * step + test * Double(s.steps) * step / 3 + batches * projection
