@@ -8,6 +8,6 @@ struct CoordinatorCommand: ParsableCommand {
         commandName: "urnn-coordinator",
         abstract: "Expand a sweep into jobs, hand them to workers over ZeroMQ, store and report results.",
         version: BuildInfo.version,
-        subcommands: [RunSweepCommand.self, PlanCommand.self, StatusCommand.self, ReportCommand.self, ExportCommand.self, BenchCommand.self]
+        subcommands: [RunSweepCommand.self, PlanCommand.self, StatusCommand.self, ReportCommand.self, ExportCommand.self, KeygenCommand.self, BenchCommand.self]
     )
 }
