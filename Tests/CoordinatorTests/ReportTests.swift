@@ -78,7 +78,8 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("report-test-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
         let urls = try Report.write(records: Self.records, to: dir)
-        #expect(urls.map(\.lastPathComponent) == ["summary.csv", "summary.md", "fig-snr20.svg", "fig-snr15.svg"])
+        // The records include a theorem1 result, so the theory tables come along.
+        #expect(urls.map(\.lastPathComponent) == ["summary.csv", "summary.md", "fig-snr20.svg", "fig-snr15.svg", "theory.md"])
 
         let csv = try String(contentsOf: dir.appendingPathComponent("summary.csv"), encoding: .utf8)
         let lines = csv.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
@@ -131,10 +132,13 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let others = Self.records.filter { $0.spec.kind != .synthetic }
         let urls = try Report.write(records: others, to: dir)
-        #expect(urls.map(\.lastPathComponent) == ["summary.csv", "summary.md"])
+        #expect(urls.map(\.lastPathComponent) == ["summary.csv", "summary.md", "theory.md"])
         let md = try String(contentsOf: urls[1], encoding: .utf8)
         #expect(md.contains("4 stored results: 0 synthetic, 3 noop, 1 theorem1.") && md.contains("No synthetic results yet."))
         #expect(try Report.write(records: [], to: dir).count == 2)
+        // Without theorem results there are no theory tables.
+        #expect(try Report.write(records: others.filter { $0.spec.kind == .noop }, to: dir).map(\.lastPathComponent)
+                == ["summary.csv", "summary.md"])
     }
 
     @Test func mixedConfigurationsAreFlagged() {
