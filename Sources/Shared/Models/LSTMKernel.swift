@@ -20,7 +20,7 @@ final class LSTMKernel<V: LaneVector>: SequenceKernel {
     private let ws: Workspace
     private let oH: Int, oCs: Int, oTC: Int, oGate: Int, oDZ: Int, oDC: Int
     private let oWx: Int, oWhCol: Int, oWhRow: Int, oBias: Int, oCrow: Int, oc: Int
-    private let oGWx: Int, oGb: Int, oGC: Int, oGc: Int, end: Int
+    private let oGWx: Int, oGb: Int, oGC: Int, oGc: Int, oGWh: Int, end: Int
 
     init(shape: ModelShape, steps: Int, maxBatch: Int) {
         precondition(shape.cell == .lstm && shape.hidden <= V.scalarCount)
@@ -44,7 +44,8 @@ final class LSTMKernel<V: LaneVector>: SequenceKernel {
         oGb = oGWx + 4 * p * vb
         oGC = oGb + 4 * vb
         oGc = oGC + q * vb
-        end = oGc + qPad
+        oGWh = oGc + qPad
+        end = oGWh + 4 * n * vb
         ws = Workspace(bytes: end)
         _ = LapackSetup.configured  // OpenBLAS on one thread before the first sgemm
     }
@@ -75,14 +76,16 @@ final class LSTMKernel<V: LaneVector>: SequenceKernel {
         }
     }
 
-    /// Writes every gradient except dWh (which the sgemm writes).
+    /// Writes every gradient (dWh from the sgemm's output block).
     private func unpack(_ grad: UnsafeMutablePointer<Float>) {
-        let Wx = shape.slot("Wx").offset, b = shape.slot("b").offset
+        let Wx = shape.slot("Wx").offset, Wh = shape.slot("Wh").offset, b = shape.slot("b").offset
+        let lanes = V.scalarCount
         let C = shape.slot("C").offset, c = shape.slot("c").offset
         for g in 0..<4 {
             for i in 0..<n {
                 let r = g * n + i
                 for k in 0..<p { grad[Wx + r * p + k] = scalar(oGWx + (g * p + k) * vb + i * 4) }
+                for j in 0..<n { grad[Wh + r * n + j] = scalar(oGWh + ((g * lanes + i) * n + j) * 4) }
                 grad[b + r] = scalar(oGb + g * vb + i * 4)
             }
         }
@@ -144,7 +147,7 @@ final class LSTMKernel<V: LaneVector>: SequenceKernel {
         }
         guard let grad else { return sse }
 
-        ws.zero(offset: oGWx, count: end - oGWx)
+        ws.zero(offset: oGWx, count: oGWh - oGWx)
         // DZ[T] is the (zero) dz after the last step; rows b >= B must be zero for the sgemm.
         if B < maxBatch { ws.zero(offset: oDZ, count: 4 * (steps + 1) * row) } else { ws.zero(offset: oDZ + 4 * steps * row, count: 4 * row) }
         ws.zero(offset: oDC, count: B * vb)
@@ -196,16 +199,14 @@ final class LSTMKernel<V: LaneVector>: SequenceKernel {
                 setVec(oGb + 2 * vb, dzg + vec(oGb + 2 * vb)); setVec(oGb + 3 * vb, dzo + vec(oGb + 3 * vb))
             }
         }
-        unpack(grad)
-        // dWh[g n + i, j] = sum_K DZ[K, g Hp + i] H[K, j] over K = (t, b), t < T.
+        // dWh[g n + i, j] = sum_K DZ[K, g lanes + i] H[K, j] over K = (t, b), t < T: all four gates
+        // in one call (H is packed once), into [4 lanes, n]; unpack drops the padding rows.
         let lanes = V.scalarCount
-        let wh = shape.slot("Wh").offset
-        for g in 0..<4 {
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(n), Int32(n), Int32(steps * maxBatch), 1,
-                        (ws.raw + oDZ).assumingMemoryBound(to: Float.self) + g * lanes, Int32(4 * lanes),
-                        (ws.raw + oH).assumingMemoryBound(to: Float.self), Int32(lanes), 0,
-                        grad + wh + g * n * n, Int32(n))
-        }
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(4 * lanes), Int32(n), Int32(steps * maxBatch), 1,
+                    (ws.raw + oDZ).assumingMemoryBound(to: Float.self), Int32(4 * lanes),
+                    (ws.raw + oH).assumingMemoryBound(to: Float.self), Int32(lanes), 0,
+                    (ws.raw + oGWh).assumingMemoryBound(to: Float.self), Int32(n))
+        unpack(grad)
         return sse
     }
 }
