@@ -79,12 +79,12 @@ enum Lanes {
     }
 }
 
-/// Vector elementary functions for the LSTM gates. Accuracy: relative error of
-/// `vexp` below 2e-7 on [-87, 88]; `vsigmoid` and `vtanh` absolute error below 3e-7.
+/// Vector elementary functions for the LSTM gates. Accuracy (measured on a 0.0002 grid):
+/// relative error of `exp` below 3e-7 on [-87, 88]; `sigmoid` and `tanh` absolute error below 3e-7.
 /// Inputs are clamped first by minps/maxps (2 instructions per register; the bit-mask clamp
 /// this replaces took 12); a NaN input stays NaN.
 enum VectorMath {
-    /// e^x: x = n ln2 + r, |r| <= ln2/2, e^r by a degree-6 Taylor polynomial, 2^n by
+    /// e^x: x = n ln2 + r, |r| <= ln2/2, e^r by the degree-6 Taylor polynomial, 2^n by
     /// building the exponent bits. Inputs are clamped to [-87, 88] (no overflow to inf).
     @inline(__always)
     static func exp<V: LaneVector>(_ x0: V) -> V {
@@ -93,12 +93,13 @@ enum VectorMath {
         let t = x * Float(1.442_695_040_888_963_4) + V(repeating: magic)
         let n = t - V(repeating: magic)
         let r = x - n * Float(0.693_145_751_953_125) - n * Float(1.428_606_765_330_187_045e-6)
-        var p = r * Float(1.0 / 720) + V(repeating: 1.0 / 120)
-        p = p * r + V(repeating: 1.0 / 24)
-        p = p * r + V(repeating: 1.0 / 6)
-        p = p * r + V(repeating: 0.5)
-        p = p * r + V(repeating: 1)
-        p = p * r + V(repeating: 1)
+        // Estrin's scheme: (1 + r) + r^2 (1/2 + r/6) + r^4 (1/24 + r/120 + r^2/720); a dependency
+        // chain of 5 operations instead of Horner's 12 (the gates' critical path), one more operation.
+        let r2 = r * r
+        let a = r + V(repeating: 1)
+        let b = r * Float(1.0 / 6) + V(repeating: 0.5)
+        let c = r2 * Float(1.0 / 720) + (r * Float(1.0 / 120) + V(repeating: 1.0 / 24))
+        let p = (r2 * r2) * c + (r2 * b + a)
         let tb = unsafeBitCast(t, to: V.MaskStorage.self)
         let mb = unsafeBitCast(V(repeating: magic), to: V.MaskStorage.self)
         let e = (tb &- mb &+ 127) &<< 23
