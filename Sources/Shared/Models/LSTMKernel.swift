@@ -109,6 +109,32 @@ final class LSTMKernel<V: LaneVector>: SequenceKernel {
                     (ws.raw + oGWh).assumingMemoryBound(to: Float.self), Int32(n))
     }
 
+    /// z_g of two sequences: b_g + sum_k Wx_g[:,k] x_k + sum_j Wh_g[:,j] h_j, in this order.
+    @inline(__always)
+    private func preactivation(_ g: Int, _ x0: UnsafePointer<Float>, _ x1: UnsafePointer<Float>, _ h0: Int, _ h1: Int) -> (V, V) {
+        var a0 = vec(oBias + g * vb), a1 = a0
+        for k in 0..<p {
+            let w = vec(oWx + (g * p + k) * vb)
+            a0 = w * x0[k] + a0
+            a1 = w * x1[k] + a1
+        }
+        for j in 0..<n {
+            let w = vec(oWhCol + (g * n + j) * vb)
+            a0 = w * scalar(h0 + j * 4) + a0
+            a1 = w * scalar(h1 + j * 4) + a1
+        }
+        return (a0, a1)
+    }
+
+    @inline(__always)
+    private func store(_ t: Int, _ b: Int, _ cCur: Int, _ hCur: Int, _ i: V, _ f: V, _ g: V, _ o: V, _ c: V, _ tc: V) {
+        setVec(cCur + b * vb, c)
+        setVec(hCur + b * vb, o * tc)
+        let gate = oGate + (t * maxBatch + b) * 4 * vb
+        setVec(gate, i); setVec(gate + vb, f); setVec(gate + 2 * vb, g); setVec(gate + 3 * vb, o)
+        setVec(oTC + (t * maxBatch + b) * vb, tc)
+    }
+
     func run(params: UnsafePointer<Float>, x: UnsafePointer<Float>, y: UnsafePointer<Float>, batch B: Int,
              scale: Float, grad: UnsafeMutablePointer<Float>?) -> Double {
         precondition(B >= 1 && B <= maxBatch)
@@ -120,41 +146,29 @@ final class LSTMKernel<V: LaneVector>: SequenceKernel {
         for t in 0..<steps {
             let hPrev = oH + t * row, hCur = hPrev + row, cPrev = oCs + t * row, cCur = cPrev + row
             let xt = x + t * B * p, yt = y + t * B * q
-            for b in 0..<B {
-                var zi = vec(oBias), zf = vec(oBias + vb), zg = vec(oBias + 2 * vb), zo = vec(oBias + 3 * vb)
-                for k in 0..<p {
-                    let xk = xt[b * p + k]
-                    zi = vec(oWx + k * vb) * xk + zi
-                    zf = vec(oWx + (p + k) * vb) * xk + zf
-                    zg = vec(oWx + (2 * p + k) * vb) * xk + zg
-                    zo = vec(oWx + (3 * p + k) * vb) * xk + zo
-                }
-                let hp = hPrev + b * vb
-                // Two passes of two gates each: four 16-lane accumulators would not fit SSE's 16 registers.
-                for j in 0..<n {
-                    let hj = scalar(hp + j * 4)
-                    zi = vec(oWhCol + j * vb) * hj + zi
-                    zf = vec(oWhCol + (n + j) * vb) * hj + zf
-                }
-                for j in 0..<n {
-                    let hj = scalar(hp + j * 4)
-                    zg = vec(oWhCol + (2 * n + j) * vb) * hj + zg
-                    zo = vec(oWhCol + (3 * n + j) * vb) * hj + zo
-                }
-                let i = VectorMath.sigmoid(zi), f = VectorMath.sigmoid(zf)
-                let g = VectorMath.tanh(zg), o = VectorMath.sigmoid(zo)
-                let c = f * vec(cPrev + b * vb) + i * g
-                let tc = VectorMath.tanh(c)
-                let h = o * tc
-                setVec(cCur + b * vb, c)
-                setVec(hCur + b * vb, h)
-                let gate = oGate + (t * maxBatch + b) * 4 * vb
-                setVec(gate, i); setVec(gate + vb, f); setVec(gate + 2 * vb, g); setVec(gate + 3 * vb, o)
-                setVec(oTC + (t * maxBatch + b) * vb, tc)
+            // Two sequences at a time (the second is the first again when B is odd: same values
+            // stored twice): their gate chains are independent, so one hides the other's latency.
+            for b0 in stride(from: 0, to: B, by: 2) {
+                let b1 = min(b0 + 1, B - 1)
+                let (zi0, zi1) = preactivation(0, xt + b0 * p, xt + b1 * p, hPrev + b0 * vb, hPrev + b1 * vb)
+                let (zf0, zf1) = preactivation(1, xt + b0 * p, xt + b1 * p, hPrev + b0 * vb, hPrev + b1 * vb)
+                let (zg0, zg1) = preactivation(2, xt + b0 * p, xt + b1 * p, hPrev + b0 * vb, hPrev + b1 * vb)
+                let (zo0, zo1) = preactivation(3, xt + b0 * p, xt + b1 * p, hPrev + b0 * vb, hPrev + b1 * vb)
+                let i0 = VectorMath.sigmoid(zi0), i1 = VectorMath.sigmoid(zi1)
+                let f0 = VectorMath.sigmoid(zf0), f1 = VectorMath.sigmoid(zf1)
+                let g0 = VectorMath.tanh(zg0), g1 = VectorMath.tanh(zg1)
+                let o0 = VectorMath.sigmoid(zo0), o1 = VectorMath.sigmoid(zo1)
+                let c0 = f0 * vec(cPrev + b0 * vb) + i0 * g0, c1 = f1 * vec(cPrev + b1 * vb) + i1 * g1
+                let tc0 = VectorMath.tanh(c0), tc1 = VectorMath.tanh(c1)
+                store(t, b0, cCur, hCur, i0, f0, g0, o0, c0, tc0)
+                store(t, b1, cCur, hCur, i1, f1, g1, o1, c1, tc1)
                 if !training {
-                    for o in 0..<q {
-                        let e = (vec(oCrow + o * vb) * h).hsum() + scalar(oc + o * 4) - yt[b * q + o]
-                        sse += Double(e * e)
+                    for b in b0...b1 {
+                        let h = vec(hCur + b * vb)
+                        for o in 0..<q {
+                            let e = (vec(oCrow + o * vb) * h).hsum() + scalar(oc + o * 4) - yt[b * q + o]
+                            sse += Double(e * e)
+                        }
                     }
                 }
             }
