@@ -6,8 +6,13 @@
 //   backward  dh = sum_o C[o,:] dy_o + sum_{g,r} Wh_g[r,:] dz_g(t+1)_r
 //             dc = dh o (1 - tanh^2 c) + dc(t+1) f(t+1);  dz_i = dc g i(1-i);  dz_f = dc c(t-1) f(1-f)
 //             dz_g = dc i (1-g^2);  dz_o = dh tanh(c) o(1-o);  dWx_g[:,k] += dz_g x_k; db_g += dz_g
-//   after the sweep: dWh_g = DZ_g^T H over all (t, b), one sgemm per gate (OpenBLAS; see RNNKernel).
+//   dWh = DZ^T H over all (t, b): one sgemm for the four gates per block of 64 steps (OpenBLAS; see RNNKernel).
 // Gates use VectorMath's sigmoid/tanh (abs. error < 3e-7), the reference uses libm.
+//
+// Speed (docs/EXPERIMENTS.md, Benchmark): the step is bound by the latency of the gate chains
+// (multiply-add sums, then exp and divide), not by register spills: the forward runs two
+// sequences at a time so their independent chains overlap. Cutting the 16-lane gates into
+// 4- or 8-lane pieces (no spills, less independent work) was measured slower.
 
 import CLapack
 
@@ -126,6 +131,7 @@ final class LSTMKernel<V: LaneVector>: SequenceKernel {
         return (a0, a1)
     }
 
+    /// Stores step t of sequence b: c, h = o tanh(c), and the gates and tanh(c) for the backward.
     @inline(__always)
     private func store(_ t: Int, _ b: Int, _ cCur: Int, _ hCur: Int, _ i: V, _ f: V, _ g: V, _ o: V, _ c: V, _ tc: V) {
         setVec(cCur + b * vb, c)
