@@ -6,8 +6,13 @@
 //   backward  dh = sum_o C[o,:] dy_o + sum_{g,r} Wh_g[r,:] dz_g(t+1)_r
 //             dc = dh o (1 - tanh^2 c) + dc(t+1) f(t+1);  dz_i = dc g i(1-i);  dz_f = dc c(t-1) f(1-f)
 //             dz_g = dc i (1-g^2);  dz_o = dh tanh(c) o(1-o);  dWx_g[:,k] += dz_g x_k; db_g += dz_g
-//   after the sweep: dWh_g = DZ_g^T H over all (t, b), one sgemm per gate (OpenBLAS; see RNNKernel).
+//   dWh = DZ^T H over all (t, b): one sgemm for the four gates per block of 64 steps (OpenBLAS; see RNNKernel).
 // Gates use VectorMath's sigmoid/tanh (abs. error < 3e-7), the reference uses libm.
+//
+// Speed (docs/EXPERIMENTS.md, Benchmark): the step is bound by the latency of the gate chains
+// (multiply-add sums, then exp and divide), not by register spills: the forward runs two
+// sequences at a time so their independent chains overlap. Cutting the 16-lane gates into
+// 4- or 8-lane pieces (no spills, less independent work) was measured slower.
 
 import CLapack
 
@@ -20,7 +25,7 @@ final class LSTMKernel<V: LaneVector>: SequenceKernel {
     private let ws: Workspace
     private let oH: Int, oCs: Int, oTC: Int, oGate: Int, oDZ: Int, oDC: Int
     private let oWx: Int, oWhCol: Int, oWhRow: Int, oBias: Int, oCrow: Int, oc: Int
-    private let oGWx: Int, oGb: Int, oGC: Int, oGc: Int, end: Int
+    private let oGWx: Int, oGb: Int, oGC: Int, oGc: Int, oGWh: Int, end: Int
 
     init(shape: ModelShape, steps: Int, maxBatch: Int) {
         precondition(shape.cell == .lstm && shape.hidden <= V.scalarCount)
@@ -44,7 +49,8 @@ final class LSTMKernel<V: LaneVector>: SequenceKernel {
         oGb = oGWx + 4 * p * vb
         oGC = oGb + 4 * vb
         oGc = oGC + q * vb
-        end = oGc + qPad
+        oGWh = oGc + qPad
+        end = oGWh + 4 * n * vb
         ws = Workspace(bytes: end)
         _ = LapackSetup.configured  // OpenBLAS on one thread before the first sgemm
     }
@@ -75,14 +81,16 @@ final class LSTMKernel<V: LaneVector>: SequenceKernel {
         }
     }
 
-    /// Writes every gradient except dWh (which the sgemm writes).
+    /// Writes every gradient (dWh from the sgemm's output block).
     private func unpack(_ grad: UnsafeMutablePointer<Float>) {
-        let Wx = shape.slot("Wx").offset, b = shape.slot("b").offset
+        let Wx = shape.slot("Wx").offset, Wh = shape.slot("Wh").offset, b = shape.slot("b").offset
+        let lanes = V.scalarCount
         let C = shape.slot("C").offset, c = shape.slot("c").offset
         for g in 0..<4 {
             for i in 0..<n {
                 let r = g * n + i
                 for k in 0..<p { grad[Wx + r * p + k] = scalar(oGWx + (g * p + k) * vb + i * 4) }
+                for j in 0..<n { grad[Wh + r * n + j] = scalar(oGWh + ((g * lanes + i) * n + j) * 4) }
                 grad[b + r] = scalar(oGb + g * vb + i * 4)
             }
         }
@@ -90,6 +98,47 @@ final class LSTMKernel<V: LaneVector>: SequenceKernel {
             for j in 0..<n { grad[C + o * n + j] = scalar(oGC + o * vb + j * 4) }
             grad[c + o] = scalar(oGc + o * 4)
         }
+    }
+
+    /// Steps per dWh sgemm: DZ and H of 64 steps x 10 sequences (200 KB at 16 lanes) stay in L2.
+    private let blockSteps = 64
+
+    /// dWh[g n + i, j] (+)= sum_K DZ[K, g lanes + i] H[K, j] over K = (t, b), t0 <= t < t1: all four
+    /// gates in one call (H is packed once), into [4 lanes, n]; unpack drops the padding rows.
+    /// Blocks are fixed (t0 a multiple of blockSteps), so the summation order is too.
+    private func accumulateDWh(from t0: Int, to t1: Int, first: Bool) {
+        let lanes = V.scalarCount, row = maxBatch * vb
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(4 * lanes), Int32(n), Int32((t1 - t0) * maxBatch), 1,
+                    (ws.raw + oDZ + 4 * t0 * row).assumingMemoryBound(to: Float.self), Int32(4 * lanes),
+                    (ws.raw + oH + t0 * row).assumingMemoryBound(to: Float.self), Int32(lanes), first ? 0 : 1,
+                    (ws.raw + oGWh).assumingMemoryBound(to: Float.self), Int32(n))
+    }
+
+    /// z_g of two sequences: b_g + sum_k Wx_g[:,k] x_k + sum_j Wh_g[:,j] h_j, in this order.
+    @inline(__always)
+    private func preactivation(_ g: Int, _ x0: UnsafePointer<Float>, _ x1: UnsafePointer<Float>, _ h0: Int, _ h1: Int) -> (V, V) {
+        var a0 = vec(oBias + g * vb), a1 = a0
+        for k in 0..<p {
+            let w = vec(oWx + (g * p + k) * vb)
+            a0 = w * x0[k] + a0
+            a1 = w * x1[k] + a1
+        }
+        for j in 0..<n {
+            let w = vec(oWhCol + (g * n + j) * vb)
+            a0 = w * scalar(h0 + j * 4) + a0
+            a1 = w * scalar(h1 + j * 4) + a1
+        }
+        return (a0, a1)
+    }
+
+    /// Stores step t of sequence b: c, h = o tanh(c), and the gates and tanh(c) for the backward.
+    @inline(__always)
+    private func store(_ t: Int, _ b: Int, _ cCur: Int, _ hCur: Int, _ i: V, _ f: V, _ g: V, _ o: V, _ c: V, _ tc: V) {
+        setVec(cCur + b * vb, c)
+        setVec(hCur + b * vb, o * tc)
+        let gate = oGate + (t * maxBatch + b) * 4 * vb
+        setVec(gate, i); setVec(gate + vb, f); setVec(gate + 2 * vb, g); setVec(gate + 3 * vb, o)
+        setVec(oTC + (t * maxBatch + b) * vb, tc)
     }
 
     func run(params: UnsafePointer<Float>, x: UnsafePointer<Float>, y: UnsafePointer<Float>, batch B: Int,
@@ -103,53 +152,42 @@ final class LSTMKernel<V: LaneVector>: SequenceKernel {
         for t in 0..<steps {
             let hPrev = oH + t * row, hCur = hPrev + row, cPrev = oCs + t * row, cCur = cPrev + row
             let xt = x + t * B * p, yt = y + t * B * q
-            for b in 0..<B {
-                var zi = vec(oBias), zf = vec(oBias + vb), zg = vec(oBias + 2 * vb), zo = vec(oBias + 3 * vb)
-                for k in 0..<p {
-                    let xk = xt[b * p + k]
-                    zi = vec(oWx + k * vb) * xk + zi
-                    zf = vec(oWx + (p + k) * vb) * xk + zf
-                    zg = vec(oWx + (2 * p + k) * vb) * xk + zg
-                    zo = vec(oWx + (3 * p + k) * vb) * xk + zo
-                }
-                let hp = hPrev + b * vb
-                // Two passes of two gates each: four 16-lane accumulators would not fit SSE's 16 registers.
-                for j in 0..<n {
-                    let hj = scalar(hp + j * 4)
-                    zi = vec(oWhCol + j * vb) * hj + zi
-                    zf = vec(oWhCol + (n + j) * vb) * hj + zf
-                }
-                for j in 0..<n {
-                    let hj = scalar(hp + j * 4)
-                    zg = vec(oWhCol + (2 * n + j) * vb) * hj + zg
-                    zo = vec(oWhCol + (3 * n + j) * vb) * hj + zo
-                }
-                let i = VectorMath.sigmoid(zi), f = VectorMath.sigmoid(zf)
-                let g = VectorMath.tanh(zg), o = VectorMath.sigmoid(zo)
-                let c = f * vec(cPrev + b * vb) + i * g
-                let tc = VectorMath.tanh(c)
-                let h = o * tc
-                setVec(cCur + b * vb, c)
-                setVec(hCur + b * vb, h)
-                let gate = oGate + (t * maxBatch + b) * 4 * vb
-                setVec(gate, i); setVec(gate + vb, f); setVec(gate + 2 * vb, g); setVec(gate + 3 * vb, o)
-                setVec(oTC + (t * maxBatch + b) * vb, tc)
+            // Two sequences at a time (the second is the first again when B is odd: same values
+            // stored twice): their gate chains are independent, so one hides the other's latency.
+            for b0 in stride(from: 0, to: B, by: 2) {
+                let b1 = min(b0 + 1, B - 1)
+                let (zi0, zi1) = preactivation(0, xt + b0 * p, xt + b1 * p, hPrev + b0 * vb, hPrev + b1 * vb)
+                let (zf0, zf1) = preactivation(1, xt + b0 * p, xt + b1 * p, hPrev + b0 * vb, hPrev + b1 * vb)
+                let (zg0, zg1) = preactivation(2, xt + b0 * p, xt + b1 * p, hPrev + b0 * vb, hPrev + b1 * vb)
+                let (zo0, zo1) = preactivation(3, xt + b0 * p, xt + b1 * p, hPrev + b0 * vb, hPrev + b1 * vb)
+                let i0 = VectorMath.sigmoid(zi0), i1 = VectorMath.sigmoid(zi1)
+                let f0 = VectorMath.sigmoid(zf0), f1 = VectorMath.sigmoid(zf1)
+                let g0 = VectorMath.tanh(zg0), g1 = VectorMath.tanh(zg1)
+                let o0 = VectorMath.sigmoid(zo0), o1 = VectorMath.sigmoid(zo1)
+                let c0 = f0 * vec(cPrev + b0 * vb) + i0 * g0, c1 = f1 * vec(cPrev + b1 * vb) + i1 * g1
+                let tc0 = VectorMath.tanh(c0), tc1 = VectorMath.tanh(c1)
+                store(t, b0, cCur, hCur, i0, f0, g0, o0, c0, tc0)
+                store(t, b1, cCur, hCur, i1, f1, g1, o1, c1, tc1)
                 if !training {
-                    for o in 0..<q {
-                        let e = (vec(oCrow + o * vb) * h).hsum() + scalar(oc + o * 4) - yt[b * q + o]
-                        sse += Double(e * e)
+                    for b in b0...b1 {
+                        let h = vec(hCur + b * vb)
+                        for o in 0..<q {
+                            let e = (vec(oCrow + o * vb) * h).hsum() + scalar(oc + o * 4) - yt[b * q + o]
+                            sse += Double(e * e)
+                        }
                     }
                 }
             }
         }
         guard let grad else { return sse }
 
-        ws.zero(offset: oGWx, count: end - oGWx)
+        ws.zero(offset: oGWx, count: oGWh - oGWx)
         // DZ[T] is the (zero) dz after the last step; rows b >= B must be zero for the sgemm.
         if B < maxBatch { ws.zero(offset: oDZ, count: 4 * (steps + 1) * row) } else { ws.zero(offset: oDZ + 4 * steps * row, count: 4 * row) }
         ws.zero(offset: oDC, count: B * vb)
         let twoScale = 2 * scale
         let one = V(repeating: 1)
+        var blockEnd = steps
         for t in stride(from: steps - 1, through: 0, by: -1) {
             let hPrev = oH + t * row, hCur = hPrev + row, cPrev = oCs + t * row
             let xt = x + t * B * p, yt = y + t * B * q
@@ -195,17 +233,10 @@ final class LSTMKernel<V: LaneVector>: SequenceKernel {
                 setVec(oGb, dzi + vec(oGb)); setVec(oGb + vb, dzf + vec(oGb + vb))
                 setVec(oGb + 2 * vb, dzg + vec(oGb + 2 * vb)); setVec(oGb + 3 * vb, dzo + vec(oGb + 3 * vb))
             }
+            // dWh of the block of steps just finished, while its DZ and H rows are still in cache.
+            if t % blockSteps == 0 { accumulateDWh(from: t, to: blockEnd, first: blockEnd == steps); blockEnd = t }
         }
         unpack(grad)
-        // dWh[g n + i, j] = sum_K DZ[K, g Hp + i] H[K, j] over K = (t, b), t < T.
-        let lanes = V.scalarCount
-        let wh = shape.slot("Wh").offset
-        for g in 0..<4 {
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(n), Int32(n), Int32(steps * maxBatch), 1,
-                        (ws.raw + oDZ).assumingMemoryBound(to: Float.self) + g * lanes, Int32(4 * lanes),
-                        (ws.raw + oH).assumingMemoryBound(to: Float.self), Int32(lanes), 0,
-                        grad + wh + g * n * n, Int32(n))
-        }
         return sse
     }
 }
