@@ -154,11 +154,13 @@ struct KindSchema: Sendable {
             FieldInfo("token", .int),
             FieldInfo("count", .int, check: { v in v.intValue >= 1 ? nil : "must be at least 1, got \(v)" }),
             FieldInfo("sleep_ms", .int, check: { v in v.intValue >= 0 ? nil : "must be >= 0, got \(v)" }),
+            FieldInfo("fail", .bool),
         ],
         required: ["token"],
         make: { values in
             let sleep = values["sleep_ms"]?.intValue
-            return JobSpec(noop: NoopSpec(token: values["token"]!.intValue, sleepMilliseconds: sleep == 0 ? nil : sleep))
+            let fail = values["fail"]?.boolValue == true ? true : nil
+            return JobSpec(noop: NoopSpec(token: values["token"]!.intValue, sleepMilliseconds: sleep == 0 ? nil : sleep, fail: fail))
         }
     )
 }

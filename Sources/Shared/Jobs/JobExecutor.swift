@@ -9,6 +9,7 @@ public enum JobExecutor {
         case .noop:
             let n = spec.noop!
             if let ms = n.sleepMilliseconds, ms > 0 { usleep(UInt32(ms) * 1000) }
+            if n.fail == true { throw NoopFailure(token: n.token) }
             return JobOutcome(metrics: ["token": Double(n.token)])
         case .synthetic:
             return try SyntheticExperiment.run(spec.synthetic!, progress: progress)

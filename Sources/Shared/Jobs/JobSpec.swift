@@ -86,5 +86,16 @@ public struct SpecError: Error, CustomStringConvertible, Sendable, Equatable {
 public struct NoopSpec: Codable, Hashable, Sendable {
     public var token: Int
     public var sleepMilliseconds: Int?
-    public init(token: Int, sleepMilliseconds: Int? = nil) { self.token = token; self.sleepMilliseconds = sleepMilliseconds }
+    /// If true the job fails (a retryable error) after its sleep: exercises the retry limit
+    /// end to end. nil (not false) when unset, so plain noop ids stay as they were.
+    public var fail: Bool?
+    public init(token: Int, sleepMilliseconds: Int? = nil, fail: Bool? = nil) {
+        self.token = token; self.sleepMilliseconds = sleepMilliseconds; self.fail = fail
+    }
+}
+
+/// The error a noop job with `fail: true` throws.
+public struct NoopFailure: Error, CustomStringConvertible, Sendable {
+    public var token: Int
+    public var description: String { "noop job \(token) failed on purpose (fail: true)" }
 }
