@@ -156,6 +156,11 @@ struct RunSweepCommand: ParsableCommand {
         reporter.refresh()
         let s = server.stats
         logger.info("messages \(s.messagesIn), results \(s.resultsCommitted), duplicates \(s.duplicates), late \(s.lateResults), malformed \(s.malformed), workers lost \(s.workersDead)")
+        // The results table, so a finished run shows what it found without opening a file.
+        if let md = try? String(contentsOfFile: reportDir + "/summary.md", encoding: .utf8) {
+            let table = md.split(separator: "\n").filter { $0.hasPrefix("|") || $0.hasPrefix("## ") || $0.hasPrefix("Optimal") }
+            if table.contains(where: { $0.hasPrefix("|") }) { print(table.joined(separator: "\n")) }
+        }
         print("report: \(reportDir)")
         if stop.isSet { throw ExitCode(130) }
     }
