@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 status=0
-for f in slurm/*.sbatch ssh/*.sh; do
+for f in slurm/*.sbatch slurm/test/*.sh ssh/*.sh; do
     bash -n "$f" || { echo "syntax error in $f" >&2; status=1; }
 done
 if command -v systemd-analyze >/dev/null; then
