@@ -50,6 +50,8 @@ final class CoordinatorServer {
         var messagesIn = 0
         var malformed = 0
         var resultsCommitted = 0
+        /// Committed results whose outcome is `diverged` (this run only).
+        var divergedCommitted = 0
         var duplicates = 0
         var lateResults = 0
         var workersDead = 0
@@ -279,6 +281,7 @@ final class CoordinatorServer {
         if !ops.isEmpty {
             let report = try store.apply(ops)
             stats.resultsCommitted += report.committed.count
+            for id in report.committed where inbox[id]?.outcome.status == .diverged { stats.divergedCommitted += 1 }
             stats.duplicates += report.duplicates.count
         }
         inbox.removeAll(keepingCapacity: true)

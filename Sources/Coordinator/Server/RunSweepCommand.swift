@@ -111,6 +111,7 @@ struct RunSweepCommand: ParsableCommand {
             logger.info("started \(localWorkers) local workers with \(slots) slots each")
         }
 
+        let divergedBefore = (try? db.counts().diverged) ?? 0
         var printer = ProgressPrinter()
         var rate = RateMeter()
         let start = MonotonicTime.seconds()
@@ -125,7 +126,8 @@ struct RunSweepCommand: ParsableCommand {
             let p = server.progress
             rate.record(now: now, finished: p.done + p.failed)
             let snap = ProgressSnapshot(total: p.total, done: p.done, running: p.running, pending: p.pending,
-                                        failed: p.failed, diverged: 0, workersAlive: p.workersAlive,
+                                        failed: p.failed, diverged: divergedBefore + server.stats.divergedCommitted,
+                                        workersAlive: p.workersAlive,
                                         jobsPerMinute: rate.perMinute)
             printer.show(snap, now: now)
             if now - lastStatus >= 1 {

@@ -1,0 +1,52 @@
+import Foundation
+import Testing
+@testable import Coordinator
+
+@Suite struct ProgressTests {
+    @Test func lineShowsCountsRateAndETA() {
+        let p = ProgressSnapshot(total: 100, done: 40, running: 4, pending: 50, failed: 10, diverged: 2,
+                                 workersAlive: 3, jobsPerMinute: 60)
+        // 50 jobs left at 60 per minute: 50 s.
+        #expect(p.etaSeconds == 50)
+        #expect(p.line == "40/100 done (50.0%), running 4, failed 10, diverged 2, workers 3, 60.0 jobs/min, ETA 50s")
+        let idle = ProgressSnapshot(total: 10, done: 0, running: 0, pending: 10, failed: 0, diverged: 0,
+                                    workersAlive: 0, jobsPerMinute: nil)
+        #expect(idle.etaSeconds == nil)
+        #expect(idle.line.hasSuffix("workers 0, ETA ?"))
+        #expect(!idle.line.contains("diverged"))
+    }
+
+    @Test func durationsAreShortAndExact() {
+        #expect(ProgressSnapshot.formatDuration(59.4) == "59s")
+        #expect(ProgressSnapshot.formatDuration(61) == "1m01s")
+        #expect(ProgressSnapshot.formatDuration(3 * 3600 + 5 * 60) == "3h05m")
+        #expect(ProgressSnapshot.formatDuration(2 * 86400 + 3 * 3600) == "2d03h")
+        #expect(ProgressSnapshot.formatDuration(.infinity) == "?")
+        #expect(ProgressSnapshot.formatDuration(nil) == "?")
+    }
+
+    @Test func rateIsOverTheWindowOnly() {
+        var r = RateMeter(window: 10)
+        r.record(now: 0, finished: 0)
+        #expect(r.perMinute == nil) // less than 2 s of history
+        r.record(now: 5, finished: 10)
+        #expect(r.perMinute == 120)
+        // An idle stretch longer than the window forgets the old burst.
+        r.record(now: 30, finished: 10)
+        r.record(now: 40, finished: 10)
+        #expect(r.perMinute == 0)
+    }
+
+    @Test func onlyLoopbackBindsWithoutKeys() throws {
+        for e in ["tcp://127.0.0.1:5555", "tcp://localhost:1", "tcp://[::1]:5555", "ipc:///tmp/x", "inproc://a"] {
+            #expect(BindPolicy.isLoopback(e), "\(e)")
+            try BindPolicy.check(endpoint: e, hasCurveKeys: false, insecure: false)
+        }
+        for e in ["tcp://0.0.0.0:5555", "tcp://*:5555", "tcp://10.0.0.1:1", "tcp://eth0:5555", "udp://127.0.0.1:1"] {
+            #expect(!BindPolicy.isLoopback(e), "\(e)")
+            #expect(throws: CoordinatorError.self) { try BindPolicy.check(endpoint: e, hasCurveKeys: false, insecure: false) }
+            try BindPolicy.check(endpoint: e, hasCurveKeys: true, insecure: false)
+            try BindPolicy.check(endpoint: e, hasCurveKeys: false, insecure: true)
+        }
+    }
+}
