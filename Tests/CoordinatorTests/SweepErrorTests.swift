@@ -116,6 +116,7 @@ import Testing
         expectError("name: t1\nkind: theorem2\nfixed:\n  n: 2\n  hidden: 3", field: "hidden", line: 5, containing: "unknown key for kind theorem2")
         expectError("name: b\nkind: noop\ngrid:\n  token: [1]\nfixed:\n  count: 3", field: "count", line: 6, containing: "either count or token")
         expectError("name: b\nkind: noop\nfixed:\n  count: 0", field: "count", line: 4, containing: "at least 1")
+        expectError("name: b\nkind: noop\nfixed:\n  count: 99999999999", field: "count", line: 4, containing: "at most")
         expectError("name: b\nkind: noop\nfixed:\n  count: 2\n  sleep_ms: -1", field: "sleep_ms", line: 5, containing: ">= 0")
         expectError("name: b\nkind: noop\ngrid:\n  count: 0..3", field: "count", line: 4, containing: "belongs under fixed")
         let ok = try SweepFile.parse(text: "name: b\nkind: noop\ngrid:\n  token: 5..7\nfixed:\n  sleep_ms: 20", source: "b")

@@ -79,7 +79,8 @@ import Testing
         #expect(try ints(" 3 .. 3 ") == [3])
         #expect(try ints("-2..1") == [-2, -1, 0, 1])
         #expect(try ints("1..10 by 4") == [1, 5, 9])
-        for bad in ["5..1", "0..<0", "a..3", "1..b", "1...3", "1..3 by 0", "1..3 by x"] {
+        for bad in ["5..1", "0..<0", "a..3", "1..b", "1...3", "1..3 by 0", "1..3 by x", "0..<-9223372036854775808",
+                    "-9223372036854775808..9223372036854775807", "0..99999999999"] {
             #expect(throws: SweepError.self, "accepted \(bad)") { try ints(bad) }
         }
         let yaml = """

@@ -78,3 +78,23 @@ import Testing
         #expect(close(Statistics.mean(xs), (1e8 + 1000) / 10_001, tol: 1e-14))
     }
 }
+
+@Suite struct TextTableTests {
+    @Test func csvQuotesOnlyWhatNeedsIt() {
+        var t = TextTable(columns: ["name", "value"])
+        t.rows = [["plain", "1"], ["a,b", "say \"hi\""], ["short"], ["x", "y", "dropped"]]
+        #expect(t.csv() == "name,value\nplain,1\n\"a,b\",\"say \"\"hi\"\"\"\nshort,\nx,y\n")
+    }
+
+    @Test func markdownAlignsAndEscapes() {
+        let t = TextTable(columns: ["model", "R²", "note"], alignments: [.left, .right, .center],
+                          rows: [["rnn", "0.9", "a|b"], ["urnn", "0.8", "two\nlines"]])
+        #expect(t.markdown() == """
+        | model | R² | note |
+        |---|---:|:---:|
+        | rnn | 0.9 | a\\|b |
+        | urnn | 0.8 | two lines |
+
+        """)
+    }
+}

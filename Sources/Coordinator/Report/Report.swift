@@ -58,17 +58,16 @@ enum ReportTables {
     /// Numbers in shortest round-trip form; an absent statistic is an empty field.
     static func csv(_ s: SyntheticSummary) -> String {
         func n(_ v: Double?) -> String { v.map { "\($0)" } ?? "" }
-        var out = csvHeader.joined(separator: ",") + "\n"
+        var table = TextTable(columns: csvHeader)
         for r in s.rows {
             let t = r.testR2
-            let fields = [
+            table.rows.append([
                 SweepFormat.number(r.snrDB), r.model.rawValue, String(r.hidden), String(r.runs), String(t.count),
                 String(t.nonFinite), n(t.mean), n(t.median), n(t.standardDeviation), n(t.ci95Low), n(t.ci95High),
                 n(t.min), n(t.max), String(r.diverged), String(r.guarded), n(r.optimalR2),
-            ]
-            out += fields.joined(separator: ",") + "\n"
+            ])
         }
-        return out
+        return table.csv()
     }
 
     static func markdown(_ s: SyntheticSummary, totalRecords: Int) -> String {
@@ -89,14 +88,16 @@ enum ReportTables {
         for snr in s.snrs {
             o += "\n## SNR \(SweepFormat.number(snr)) dB\n\n"
             if let opt = s.optimalBySNR[snr] { o += "Optimal R² (noiseless teacher output): \(f(opt)).\n\n" }
-            o += "| model | hidden | runs | mean R² | median | sd | 95% CI of mean | diverged | guard | non-finite |\n"
-            o += "|---|---:|---:|---:|---:|---:|---|---:|---:|---:|\n"
+            var table = TextTable(
+                columns: ["model", "hidden", "runs", "mean R²", "median", "sd", "95% CI of mean", "diverged", "guard", "non-finite"],
+                alignments: [.left, .right, .right, .right, .right, .right, .left, .right, .right, .right])
             for r in s.rows where r.snrDB == snr {
                 let t = r.testR2
                 let ci = t.ci95Low.map { "[\(f($0)), \(f(t.ci95High))]" } ?? "–"
-                o += "| \(r.model.rawValue) | \(r.hidden) | \(r.runs) | \(f(t.mean)) | \(f(t.median)) | \(f(t.standardDeviation)) "
-                o += "| \(ci) | \(r.diverged) | \(r.guarded) | \(t.nonFinite) |\n"
+                table.rows.append([r.model.rawValue, String(r.hidden), String(r.runs), f(t.mean), f(t.median),
+                                   f(t.standardDeviation), ci, String(r.diverged), String(r.guarded), String(t.nonFinite)])
             }
+            o += table.markdown()
         }
         return o
     }

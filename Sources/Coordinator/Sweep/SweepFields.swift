@@ -152,7 +152,10 @@ struct KindSchema: Sendable {
         kind: .noop,
         fields: [
             FieldInfo("token", .int),
-            FieldInfo("count", .int, check: { v in v.intValue >= 1 ? nil : "must be at least 1, got \(v)" }),
+            FieldInfo("count", .int, check: { v in
+                v.intValue < 1 ? "must be at least 1, got \(v)"
+                    : v.intValue > SweepFile.maxJobs ? "must be at most \(SweepFile.maxJobs), got \(v)" : nil
+            }),
             FieldInfo("sleep_ms", .int, check: { v in v.intValue >= 0 ? nil : "must be >= 0, got \(v)" }),
             FieldInfo("fail", .bool),
         ],

@@ -64,9 +64,10 @@ extension SweepReader {
         if exclusive { upperText = upperText.dropFirst() }
         guard let lo = Int(body[..<dots.lowerBound].trimmingCharacters(in: .whitespaces)) else { throw bad("the start is not an integer") }
         guard let hi = Int(upperText.trimmingCharacters(in: .whitespaces)) else { throw bad("the end is not an integer") }
-        let last = exclusive ? hi - 1 : hi
-        guard last >= lo else { throw bad("it is empty (the end is before the start)") }
-        guard (last - lo) / step < SweepFile.maxJobs else { throw bad("more than \(SweepFile.maxJobs) values") }
+        let (last, o1) = exclusive ? hi.subtractingReportingOverflow(1) : (hi, false)
+        guard !o1, last >= lo else { throw bad("it is empty (the end is before the start)") }
+        let (span, o2) = last.subtractingReportingOverflow(lo)
+        guard !o2, span / step < SweepFile.maxJobs else { throw bad("more than \(SweepFile.maxJobs) values") }
         return Array(stride(from: lo, through: last, by: step))
     }
 
