@@ -112,6 +112,18 @@ enum VectorMath {
         V(repeating: 1) / (V(repeating: 1) + exp(-x))
     }
 
+    /// sigmoid(x) given -x: 1 / (1 + e^(-x)), bit-identical to `sigmoid(x)`.
+    @inline(__always)
+    static func sigmoidOfNegated<V: LaneVector>(_ minusX: V) -> V {
+        V(repeating: 1) / (V(repeating: 1) + exp(minusX))
+    }
+
+    /// tanh(x) given 2x: 1 - 2 / (e^(2x) + 1), bit-identical to `tanh(x)`.
+    @inline(__always)
+    static func tanhOfDoubled<V: LaneVector>(_ twoX: V) -> V {
+        V(repeating: 1) - V(repeating: 2) / (exp(twoX) + V(repeating: 1))
+    }
+
     /// tanh x = 1 - 2 / (e^(2x) + 1).
     @inline(__always)
     static func tanh<V: LaneVector>(_ x: V) -> V {

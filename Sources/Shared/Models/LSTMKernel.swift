@@ -65,14 +65,15 @@ final class LSTMKernel<V: LaneVector>: SequenceKernel {
         let C = shape.slot("C").offset, c = shape.slot("c").offset
         ws.zero(offset: oWx, count: oGWx - oWx)
         for g in 0..<4 {
+            let sc: Float = g == 2 ? 2 : -1  // exact scalings: see preactivation
             for i in 0..<n {
                 let r = g * n + i
-                for k in 0..<p { setScalar(oWx + (g * p + k) * vb + i * 4, params[Wx + r * p + k]) }
+                for k in 0..<p { setScalar(oWx + (g * p + k) * vb + i * 4, sc * params[Wx + r * p + k]) }
                 for j in 0..<n {
-                    setScalar(oWhCol + (g * n + j) * vb + i * 4, params[Wh + r * n + j])
+                    setScalar(oWhCol + (g * n + j) * vb + i * 4, sc * params[Wh + r * n + j])
                     setScalar(oWhRow + r * vb + j * 4, params[Wh + r * n + j])
                 }
-                setScalar(oBias + g * vb + i * 4, params[b + r])
+                setScalar(oBias + g * vb + i * 4, sc * params[b + r])
             }
         }
         for o in 0..<q {
@@ -112,6 +113,51 @@ final class LSTMKernel<V: LaneVector>: SequenceKernel {
                     (ws.raw + oDZ + 4 * t0 * row).assumingMemoryBound(to: Float.self), Int32(4 * lanes),
                     (ws.raw + oH + t0 * row).assumingMemoryBound(to: Float.self), Int32(lanes), first ? 0 : 1,
                     (ws.raw + oGWh).assumingMemoryBound(to: Float.self), Int32(n))
+    }
+
+    /// dWx_g[:,k] += dz_g x_k and db_g += dz_g over t1 > t >= t0 (descending), b ascending: the
+    /// order of the step loop, so the sums are the same; accumulators stay in registers.
+    private func accumulateDWxDb(x: UnsafePointer<Float>, batch B: Int, from t0: Int, to t1: Int) {
+        typealias C = V.Chunk
+        let cb = MemoryLayout<C>.stride, row = maxBatch * vb
+        for g in 0..<4 {
+            for piece in stride(from: 0, to: vb, by: cb) {
+                let bOff = oGb + g * vb + piece
+                var db = ws.raw.load(fromByteOffset: bOff, as: C.self)
+                if p == 2 {
+                    let w0 = oGWx + (g * p) * vb + piece, w1 = w0 + vb
+                    var a0 = ws.raw.load(fromByteOffset: w0, as: C.self), a1 = ws.raw.load(fromByteOffset: w1, as: C.self)
+                    for t in stride(from: t1 - 1, through: t0, by: -1) {
+                        let xt = x + t * B * 2
+                        var dzOff = oDZ + 4 * t * row + g * vb + piece
+                        for b in 0..<B {
+                            let dz = ws.raw.load(fromByteOffset: dzOff, as: C.self)
+                            a0 = dz * xt[2 * b] + a0
+                            a1 = dz * xt[2 * b + 1] + a1
+                            db = dz + db
+                            dzOff += 4 * vb
+                        }
+                    }
+                    ws.raw.storeBytes(of: a0, toByteOffset: w0, as: C.self)
+                    ws.raw.storeBytes(of: a1, toByteOffset: w1, as: C.self)
+                } else {
+                    for t in stride(from: t1 - 1, through: t0, by: -1) {
+                        let xt = x + t * B * p
+                        var dzOff = oDZ + 4 * t * row + g * vb + piece
+                        for b in 0..<B {
+                            let dz = ws.raw.load(fromByteOffset: dzOff, as: C.self)
+                            for k in 0..<p {
+                                let w = oGWx + (g * p + k) * vb + piece
+                                ws.raw.storeBytes(of: dz * xt[b * p + k] + ws.raw.load(fromByteOffset: w, as: C.self), toByteOffset: w, as: C.self)
+                            }
+                            db = dz + db
+                            dzOff += 4 * vb
+                        }
+                    }
+                }
+                ws.raw.storeBytes(of: db, toByteOffset: bOff, as: C.self)
+            }
+        }
     }
 
     /// z_g of two sequences: b_g + sum_k Wx_g[:,k] x_k + sum_j Wh_g[:,j] h_j, in this order.
@@ -156,14 +202,15 @@ final class LSTMKernel<V: LaneVector>: SequenceKernel {
             // stored twice): their gate chains are independent, so one hides the other's latency.
             for b0 in stride(from: 0, to: B, by: 2) {
                 let b1 = min(b0 + 1, B - 1)
+                // Weights packed as -W (sigmoid gates) and 2 W (tanh gate): exact scalings.
                 let (zi0, zi1) = preactivation(0, xt + b0 * p, xt + b1 * p, hPrev + b0 * vb, hPrev + b1 * vb)
+                let i0 = VectorMath.sigmoidOfNegated(zi0), i1 = VectorMath.sigmoidOfNegated(zi1)
                 let (zf0, zf1) = preactivation(1, xt + b0 * p, xt + b1 * p, hPrev + b0 * vb, hPrev + b1 * vb)
+                let f0 = VectorMath.sigmoidOfNegated(zf0), f1 = VectorMath.sigmoidOfNegated(zf1)
                 let (zg0, zg1) = preactivation(2, xt + b0 * p, xt + b1 * p, hPrev + b0 * vb, hPrev + b1 * vb)
+                let g0 = VectorMath.tanhOfDoubled(zg0), g1 = VectorMath.tanhOfDoubled(zg1)
                 let (zo0, zo1) = preactivation(3, xt + b0 * p, xt + b1 * p, hPrev + b0 * vb, hPrev + b1 * vb)
-                let i0 = VectorMath.sigmoid(zi0), i1 = VectorMath.sigmoid(zi1)
-                let f0 = VectorMath.sigmoid(zf0), f1 = VectorMath.sigmoid(zf1)
-                let g0 = VectorMath.tanh(zg0), g1 = VectorMath.tanh(zg1)
-                let o0 = VectorMath.sigmoid(zo0), o1 = VectorMath.sigmoid(zo1)
+                let o0 = VectorMath.sigmoidOfNegated(zo0), o1 = VectorMath.sigmoidOfNegated(zo1)
                 let c0 = f0 * vec(cPrev + b0 * vb) + i0 * g0, c1 = f1 * vec(cPrev + b1 * vb) + i1 * g1
                 let tc0 = VectorMath.tanh(c0), tc1 = VectorMath.tanh(c1)
                 store(t, b0, cCur, hCur, i0, f0, g0, o0, c0, tc0)
@@ -190,7 +237,7 @@ final class LSTMKernel<V: LaneVector>: SequenceKernel {
         var blockEnd = steps
         for t in stride(from: steps - 1, through: 0, by: -1) {
             let hPrev = oH + t * row, hCur = hPrev + row, cPrev = oCs + t * row
-            let xt = x + t * B * p, yt = y + t * B * q
+            let yt = y + t * B * q
             for b in 0..<B {
                 let h = vec(hCur + b * vb)
                 let dz = oDZ + 4 * ((t + 1) * row + b * vb)
@@ -223,18 +270,13 @@ final class LSTMKernel<V: LaneVector>: SequenceKernel {
                 setVec(dcOff, dc * f)
                 let dzt = oDZ + 4 * (t * row + b * vb)
                 setVec(dzt, dzi); setVec(dzt + vb, dzf); setVec(dzt + 2 * vb, dzg); setVec(dzt + 3 * vb, dzo)
-                for k in 0..<p {
-                    let xk = xt[b * p + k]
-                    setVec(oGWx + k * vb, dzi * xk + vec(oGWx + k * vb))
-                    setVec(oGWx + (p + k) * vb, dzf * xk + vec(oGWx + (p + k) * vb))
-                    setVec(oGWx + (2 * p + k) * vb, dzg * xk + vec(oGWx + (2 * p + k) * vb))
-                    setVec(oGWx + (3 * p + k) * vb, dzo * xk + vec(oGWx + (3 * p + k) * vb))
-                }
-                setVec(oGb, dzi + vec(oGb)); setVec(oGb + vb, dzf + vec(oGb + vb))
-                setVec(oGb + 2 * vb, dzg + vec(oGb + 2 * vb)); setVec(oGb + 3 * vb, dzo + vec(oGb + 3 * vb))
             }
             // dWh of the block of steps just finished, while its DZ and H rows are still in cache.
-            if t % blockSteps == 0 { accumulateDWh(from: t, to: blockEnd, first: blockEnd == steps); blockEnd = t }
+            if t % blockSteps == 0 {
+                accumulateDWh(from: t, to: blockEnd, first: blockEnd == steps)
+                accumulateDWxDb(x: x, batch: B, from: t, to: blockEnd)
+                blockEnd = t
+            }
         }
         unpack(grad)
         return sse
