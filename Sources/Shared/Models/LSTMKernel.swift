@@ -13,6 +13,13 @@
 // (multiply-add sums, then exp and divide), not by register spills: the forward runs two
 // sequences at a time so their independent chains overlap. Cutting the 16-lane gates into
 // 4- or 8-lane pieces (no spills, less independent work) was measured slower.
+// The step is in fact close to bound by instruction count (SSE only, 4 registers per gate):
+// more accumulators (even/odd j in the forward, one per gate for dh) gave nothing or lost;
+// what helped removes instructions: the gate weights are packed as -W (sigmoid gates) and 2 W
+// (tanh gate), exact scalings, so exp takes the sum as it is (no negation / doubling; gates
+// bit-identical), each gate's non-linearity follows its sum (fewer spills), and dWx, db are
+// summed per 64-step block from DZ with register accumulators (same order, same bits) instead
+// of load-add-store per step. Pairing sequences in the dh product was slower again.
 
 import CLapack
 
