@@ -71,7 +71,7 @@ import Testing
             if lostState { workers[w]!.running = [] }
             workers[w]!.connected = true
             let running: [String]? = rng.uniform() < 0.5 ? workers[w]!.running.map(\.job) : nil
-            apply(scheduler.hello(worker: w, slots: workers[w]!.slots, kinds: [], running: running, now: now), rng: &rng)
+            apply(scheduler.hello(worker: w, slots: workers[w]!.slots, kinds: Scheduler.everyKind, running: running, now: now), rng: &rng)
             for r in workers[w]!.unacked {  // resend what was never acknowledged
                 apply(scheduler.result(worker: w, jobID: r.job, leaseID: r.lease, now: now), rng: &rng)
             }
@@ -88,7 +88,7 @@ import Testing
         var now = 0.0
         for w in names {
             world.workers[w] = SimWorker(slots: 1 + Int(rng.next() % 3))
-            world.apply(world.scheduler.hello(worker: w, slots: world.workers[w]!.slots, kinds: [], now: now), rng: &rng)
+            world.apply(world.scheduler.hello(worker: w, slots: world.workers[w]!.slots, kinds: Scheduler.everyKind, now: now), rng: &rng)
         }
         // Chaos phase.
         for _ in 0..<400 {

@@ -19,10 +19,10 @@ import Testing
 
     @Test func helloAssignsUpToSlotsRoundRobin() {
         var s = Self.make(jobs: 5)
-        let a = Self.assignments(s.hello(worker: "A", slots: 2, kinds: [], now: 0))
+        let a = Self.assignments(s.hello(worker: "A", slots: 2, kinds: Scheduler.everyKind, now: 0))
         #expect(a.map(\.job) == ["j1", "j2"])
         #expect(a.map(\.lease) == ["s-1", "s-2"])
-        let b = Self.assignments(s.hello(worker: "B", slots: 2, kinds: [], now: 0))
+        let b = Self.assignments(s.hello(worker: "B", slots: 2, kinds: Scheduler.everyKind, now: 0))
         #expect(b.map(\.job) == ["j3", "j4"])
         #expect(s.progress == .init(total: 5, done: 0, pending: 1, running: 4, failed: 0, workersAlive: 2))
         #expect(s.invariantViolations().isEmpty)
@@ -30,7 +30,7 @@ import Testing
 
     @Test func resultCommitsFreesSlotAndNextJobGoesOut() {
         var s = Self.make(jobs: 3)
-        let a = Self.assignments(s.hello(worker: "A", slots: 1, kinds: [], now: 0))
+        let a = Self.assignments(s.hello(worker: "A", slots: 1, kinds: Scheduler.everyKind, now: 0))
         let acts = s.result(worker: "A", jobID: "j1", leaseID: a[0].lease, now: 0.5)
         #expect(acts.first == .commitResult(jobID: "j1", leaseID: "s-1", worker: "A"))
         #expect(Self.assignments(acts).map(\.job) == ["j2"])
@@ -40,14 +40,14 @@ import Testing
     @Test func doneJobsAtStartAreNeverHandedOut() {
         var s = Scheduler(configuration: .init(sessionID: "s"),
                           pending: [.init(id: "j1", kind: .noop), .init(id: "j2", kind: .noop)], done: ["j1"])
-        let a = Self.assignments(s.hello(worker: "A", slots: 4, kinds: [], now: 0))
+        let a = Self.assignments(s.hello(worker: "A", slots: 4, kinds: Scheduler.everyKind, now: 0))
         #expect(a.map(\.job) == ["j2"])
         #expect(s.progress.total == 1 && s.progress.done == 1)
     }
 
     @Test func leaseExpiresWithoutHeartbeatListingItAndIsRequeued() {
         var s = Self.make(jobs: 1)
-        _ = s.hello(worker: "A", slots: 1, kinds: [], now: 0)
+        _ = s.hello(worker: "A", slots: 1, kinds: Scheduler.everyKind, now: 0)
         _ = s.heartbeat(worker: "A", running: [], now: 1)
         _ = s.heartbeat(worker: "A", running: [], now: 2)
         #expect(!s.tick(now: 3.0).contains { if case .requeue = $0 { true } else { false } })
@@ -61,7 +61,7 @@ import Testing
 
     @Test func heartbeatListingTheJobKeepsTheLeaseAlive() {
         var s = Self.make(jobs: 1)
-        _ = s.hello(worker: "A", slots: 1, kinds: [], now: 0)
+        _ = s.hello(worker: "A", slots: 1, kinds: Scheduler.everyKind, now: 0)
         for t in 1...20 {
             _ = s.heartbeat(worker: "A", running: ["j1"], now: Double(t))
             #expect(s.tick(now: Double(t) + 0.5).allSatisfy { if case .sendHeartbeat = $0 { true } else { false } })
@@ -71,8 +71,8 @@ import Testing
 
     @Test func silentWorkerIsDeclaredDeadAndItsJobsGoElsewhere() {
         var s = Self.make(jobs: 2)
-        _ = s.hello(worker: "A", slots: 2, kinds: [], now: 0)
-        _ = s.hello(worker: "B", slots: 2, kinds: [], now: 0)
+        _ = s.hello(worker: "A", slots: 2, kinds: Scheduler.everyKind, now: 0)
+        _ = s.hello(worker: "B", slots: 2, kinds: Scheduler.everyKind, now: 0)
         for t in 1...3 { _ = s.heartbeat(worker: "B", running: [], now: Double(t)) }
         #expect(!s.tick(now: 3.0).contains(.workerDead(worker: "A")))  // exactly 3 s silent: not yet
         let acts = s.tick(now: 3.1)
@@ -87,7 +87,7 @@ import Testing
 
     @Test func anyMessageCountsAsHeartbeat() {
         var s = Self.make(jobs: 0)
-        _ = s.hello(worker: "A", slots: 1, kinds: [], now: 0)
+        _ = s.hello(worker: "A", slots: 1, kinds: Scheduler.everyKind, now: 0)
         s.touch(worker: "A", now: 2.5)
         #expect(!s.tick(now: 5).contains(.workerDead(worker: "A")))
         #expect(s.tick(now: 5.6).contains(.workerDead(worker: "A")))
@@ -95,7 +95,7 @@ import Testing
 
     @Test func coordinatorHeartbeatsWhenItSentNothingForAnInterval() {
         var s = Self.make(jobs: 0)
-        _ = s.hello(worker: "A", slots: 1, kinds: [], now: 0)
+        _ = s.hello(worker: "A", slots: 1, kinds: Scheduler.everyKind, now: 0)
         #expect(s.tick(now: 0.5).isEmpty)
         #expect(s.tick(now: 1.0) == [.sendHeartbeat(worker: "A")])
         #expect(s.tick(now: 1.5).isEmpty)
@@ -103,7 +103,7 @@ import Testing
 
     @Test func retryableFailureIsRetriedThenMarkedFailedWithItsError() {
         var s = Self.make(jobs: 1, maxAttempts: 3)
-        var lease = Self.assignments(s.hello(worker: "A", slots: 1, kinds: [], now: 0))[0].lease
+        var lease = Self.assignments(s.hello(worker: "A", slots: 1, kinds: Scheduler.everyKind, now: 0))[0].lease
         for attempt in 1...2 {
             let acts = s.failure(worker: "A", jobID: "j1", leaseID: lease, message: "boom \(attempt)", retryable: true, now: 1)
             #expect(acts.contains(.requeue(jobID: "j1", reason: .failed(message: "boom \(attempt)", attempt: attempt))))
@@ -119,14 +119,14 @@ import Testing
 
     @Test func nonRetryableFailureFailsAtOnce() {
         var s = Self.make(jobs: 1)
-        let lease = Self.assignments(s.hello(worker: "A", slots: 1, kinds: [], now: 0))[0].lease
+        let lease = Self.assignments(s.hello(worker: "A", slots: 1, kinds: Scheduler.everyKind, now: 0))[0].lease
         let acts = s.failure(worker: "A", jobID: "j1", leaseID: lease, message: "bad spec", retryable: false, now: 1)
         #expect(acts.first == .markFailed(jobID: "j1", error: "bad spec"))
     }
 
     @Test func duplicateResultIsAckedNotCommittedTwice() {
         var s = Self.make(jobs: 1)
-        let lease = Self.assignments(s.hello(worker: "A", slots: 1, kinds: [], now: 0))[0].lease
+        let lease = Self.assignments(s.hello(worker: "A", slots: 1, kinds: Scheduler.everyKind, now: 0))[0].lease
         #expect(s.result(worker: "A", jobID: "j1", leaseID: lease, now: 1) == [.commitResult(jobID: "j1", leaseID: lease, worker: "A")])
         #expect(s.result(worker: "A", jobID: "j1", leaseID: lease, now: 2) == [.ack(worker: "A", jobID: "j1", reason: .duplicate)])
         #expect(s.progress.done == 1)
@@ -134,20 +134,20 @@ import Testing
 
     @Test func resultForUnknownJobIsRejectedWithoutCrash() {
         var s = Self.make(jobs: 1)
-        _ = s.hello(worker: "A", slots: 1, kinds: [], now: 0)
+        _ = s.hello(worker: "A", slots: 1, kinds: Scheduler.everyKind, now: 0)
         #expect(s.result(worker: "A", jobID: "nope", leaseID: "s-1", now: 1) == [.reject(worker: "A", reason: .unknownJob(jobID: "nope"))])
         #expect(s.failure(worker: "Z", jobID: "nope", leaseID: "x", message: "m", retryable: true, now: 1)
                 == [.reject(worker: "Z", reason: .unknownJob(jobID: "nope"))])
         #expect(s.credit(worker: "Z", free: 3, now: 1) == [.reject(worker: "Z", reason: .unknownWorker)])
         #expect(s.disconnect(worker: "Z", handedBack: ["j1"], now: 1).isEmpty)
-        #expect(s.hello(worker: "Z", slots: 0, kinds: [], now: 1).first.map { if case .reject = $0 { true } else { false } } == true)
+        #expect(s.hello(worker: "Z", slots: 0, kinds: Scheduler.everyKind, now: 1).first.map { if case .reject = $0 { true } else { false } } == true)
         #expect(s.progress.running == 1 && s.invariantViolations().isEmpty)
     }
 
     @Test func lateResultAfterReassignmentIsIgnoredAndExactlyOneCommitted() {
         var s = Self.make(jobs: 1)
-        let leaseA = Self.assignments(s.hello(worker: "A", slots: 1, kinds: [], now: 0))[0].lease
-        _ = s.hello(worker: "B", slots: 1, kinds: [], now: 0)
+        let leaseA = Self.assignments(s.hello(worker: "A", slots: 1, kinds: Scheduler.everyKind, now: 0))[0].lease
+        _ = s.hello(worker: "B", slots: 1, kinds: Scheduler.everyKind, now: 0)
         // A keeps heartbeating but never lists j1 (say it stalled): the lease expires, B gets it.
         for t in 1...3 { _ = s.heartbeat(worker: "A", running: [], now: Double(t)); _ = s.heartbeat(worker: "B", running: [], now: Double(t)) }
         let reassigned = Self.assignments(s.tick(now: 3.5))
@@ -163,19 +163,19 @@ import Testing
 
     @Test func lateResultForAJobNobodyRunsIsCommitted() {
         var s = Self.make(jobs: 1)
-        let lease = Self.assignments(s.hello(worker: "A", slots: 1, kinds: [], now: 0))[0].lease
+        let lease = Self.assignments(s.hello(worker: "A", slots: 1, kinds: Scheduler.everyKind, now: 0))[0].lease
         #expect(s.tick(now: 3.5).contains(.workerDead(worker: "A")))  // requeued, no worker to take it
         #expect(s.result(worker: "A", jobID: "j1", leaseID: lease, now: 4) == [.commitResult(jobID: "j1", leaseID: lease, worker: "A")])
         #expect(s.progress.isFinished && s.progress.done == 1)
         // The stale queue entry is skipped, never handed out.
-        #expect(Self.assignments(s.hello(worker: "B", slots: 1, kinds: [], now: 5)).isEmpty)
+        #expect(Self.assignments(s.hello(worker: "B", slots: 1, kinds: Scheduler.everyKind, now: 5)).isEmpty)
     }
 
     @Test func reconnectListingRunningJobsKeepsThemAndRequeuesTheRest() {
         var s = Self.make(jobs: 3)
-        let a = Self.assignments(s.hello(worker: "A", slots: 2, kinds: [], now: 0))
+        let a = Self.assignments(s.hello(worker: "A", slots: 2, kinds: Scheduler.everyKind, now: 0))
         #expect(a.map(\.job) == ["j1", "j2"])
-        let acts = s.hello(worker: "A", slots: 2, kinds: [], running: ["j1"], now: 1)
+        let acts = s.hello(worker: "A", slots: 2, kinds: Scheduler.everyKind, running: ["j1"], now: 1)
         #expect(acts.contains(.requeue(jobID: "j2", reason: .workerRestarted(worker: "A"))))
         // The freed slot takes the oldest pending job (j3, queued before j2 was requeued).
         #expect(Self.assignments(acts).map(\.job) == ["j3"])
@@ -186,8 +186,8 @@ import Testing
 
     @Test func reconnectWithoutListKeepsLeasesUntilTheirDeadline() {
         var s = Self.make(jobs: 1)
-        let lease = Self.assignments(s.hello(worker: "A", slots: 1, kinds: [], now: 0))[0].lease
-        #expect(Self.assignments(s.hello(worker: "A", slots: 1, kinds: [], now: 1)).isEmpty)
+        let lease = Self.assignments(s.hello(worker: "A", slots: 1, kinds: Scheduler.everyKind, now: 0))[0].lease
+        #expect(Self.assignments(s.hello(worker: "A", slots: 1, kinds: Scheduler.everyKind, now: 1)).isEmpty)
         _ = s.heartbeat(worker: "A", running: ["j1"], now: 2)
         #expect(!s.tick(now: 4.5).contains { if case .requeue = $0 { true } else { false } })
         #expect(s.result(worker: "A", jobID: "j1", leaseID: lease, now: 4.6).first == .commitResult(jobID: "j1", leaseID: lease, worker: "A"))
@@ -195,16 +195,16 @@ import Testing
 
     @Test func disconnectHandsBackJobs() {
         var s = Self.make(jobs: 2)
-        _ = s.hello(worker: "A", slots: 2, kinds: [], now: 0)
+        _ = s.hello(worker: "A", slots: 2, kinds: Scheduler.everyKind, now: 0)
         let acts = s.disconnect(worker: "A", handedBack: ["j1", "j2"], now: 1)
         #expect(acts == [.requeue(jobID: "j1", reason: .handedBack(worker: "A")), .requeue(jobID: "j2", reason: .handedBack(worker: "A"))])
         #expect(s.progress == .init(total: 2, done: 0, pending: 2, running: 0, failed: 0, workersAlive: 0))
-        #expect(Self.assignments(s.hello(worker: "B", slots: 1, kinds: [], now: 2)).map(\.job) == ["j1"])
+        #expect(Self.assignments(s.hello(worker: "B", slots: 1, kinds: Scheduler.everyKind, now: 2)).map(\.job) == ["j1"])
     }
 
     @Test func creditNeverPushesAWorkerPastItsSlots() {
         var s = Self.make(jobs: 10)
-        #expect(Self.assignments(s.hello(worker: "A", slots: 2, kinds: [], now: 0)).count == 2)
+        #expect(Self.assignments(s.hello(worker: "A", slots: 2, kinds: Scheduler.everyKind, now: 0)).count == 2)
         #expect(Self.assignments(s.credit(worker: "A", free: 5, now: 0.1)).isEmpty)  // stale credit
         // A result frees its slot by itself: no credit needed for the next job.
         #expect(Self.assignments(s.result(worker: "A", jobID: "j1", leaseID: "s-1", now: 1)).map(\.job) == ["j3"])
@@ -230,9 +230,9 @@ import Testing
 
     @Test func jobThatKeepsKillingItsWorkersIsEventuallyFailed() {
         var s = Scheduler(configuration: .init(maxLeaseLosses: 2, sessionID: "s"), pending: [.init(id: "j1", kind: .noop)], done: [String]())
-        _ = s.hello(worker: "A", slots: 1, kinds: [], now: 0)
+        _ = s.hello(worker: "A", slots: 1, kinds: Scheduler.everyKind, now: 0)
         #expect(s.tick(now: 3.5).contains(.requeue(jobID: "j1", reason: .workerDead(worker: "A"))))
-        _ = s.hello(worker: "A", slots: 1, kinds: [], now: 4)
+        _ = s.hello(worker: "A", slots: 1, kinds: Scheduler.everyKind, now: 4)
         let acts = s.tick(now: 7.5)
         #expect(acts.contains { if case .markFailed("j1", _) = $0 { true } else { false } })
         #expect(s.progress.failed == 1)
@@ -241,7 +241,7 @@ import Testing
     @Test func nextTimerDueIsTheEarliestDeadline() {
         var s = Self.make(jobs: 1)
         #expect(s.nextTimerDue == nil)
-        _ = s.hello(worker: "A", slots: 1, kinds: [], now: 10)
+        _ = s.hello(worker: "A", slots: 1, kinds: Scheduler.everyKind, now: 10)
         #expect(s.nextTimerDue == 11)  // heartbeat to send
     }
 }

@@ -12,7 +12,7 @@ import Testing
                           pending: (0..<n).map { .init(id: "j\($0)", kind: .noop) }, done: [String]())
         var inFlight: [(job: String, worker: String, lease: String)] = []
         for w in 0..<50 {
-            for case let .assign(j, wk, l, _) in s.hello(worker: "w\(w)", slots: 4, kinds: [], now: 0) { inFlight.append((j, wk, l)) }
+            for case let .assign(j, wk, l, _) in s.hello(worker: "w\(w)", slots: 4, kinds: Scheduler.everyKind, now: 0) { inFlight.append((j, wk, l)) }
         }
         let start = Date()
         var now = 0.0, cursor = 0
@@ -33,7 +33,7 @@ import Testing
 
     @Test func thousandIdleWorkersHeartbeatWithoutFalseDeaths() {
         var s = Scheduler(configuration: .init(sessionID: "b"), pending: [], done: [String]())
-        for w in 0..<1000 { _ = s.hello(worker: "w\(w)", slots: 1, kinds: [], now: 0) }
+        for w in 0..<1000 { _ = s.hello(worker: "w\(w)", slots: 1, kinds: Scheduler.everyKind, now: 0) }
         let start = Date()
         var dead = 0, sent = 0
         // 30 simulated seconds, every worker heartbeating each second (staggered), 10 ticks a second.

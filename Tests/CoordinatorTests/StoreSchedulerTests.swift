@@ -41,7 +41,7 @@ import Testing
         var running: [String: [(job: String, lease: String)]] = [:]
         var now = 0.0
         for w in ["a", "b", "c"] {
-            for (k, v) in try Self.persist(s.hello(worker: w, slots: 2, kinds: [], now: now), store: store) { running[k, default: []] += v }
+            for (k, v) in try Self.persist(s.hello(worker: w, slots: 2, kinds: Scheduler.everyKind, now: now), store: store) { running[k, default: []] += v }
         }
         // Worker "c" stops answering; "a" fails its first job once; the rest work.
         var failedOnce = false
@@ -72,7 +72,7 @@ import Testing
         state = try store.resumeState()
         #expect(state.done.count == doneBefore && state.pending.count == 60 - doneBefore)
         s = Scheduler(configuration: .init(sessionID: "two"), pending: state.pending, done: state.done)
-        running = try Self.persist(s.hello(worker: "a", slots: 4, kinds: [], now: 0), store: store)
+        running = try Self.persist(s.hello(worker: "a", slots: 4, kinds: Scheduler.everyKind, now: 0), store: store)
         now = 0
         while !s.progress.isFinished {
             now += 0.5

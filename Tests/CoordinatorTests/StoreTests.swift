@@ -130,7 +130,7 @@ import Testing
             try store.addJobs([spec], sweepName: "s", definition: "d")
             let state = try store.resumeState()
             var scheduler = Scheduler(configuration: .init(sessionID: "run1"), pending: state.pending, done: state.done)
-            guard case let .assign(jobID, worker, lease, _) = scheduler.hello(worker: "w1", slots: 1, kinds: [], now: 0).first
+            guard case let .assign(jobID, worker, lease, _) = scheduler.hello(worker: "w1", slots: 1, kinds: Scheduler.everyKind, now: 0).first
             else { Issue.record("no assignment"); return }
             firstLease = lease
             try store.markLeased(jobID: jobID, leaseID: lease, worker: worker)
@@ -142,7 +142,7 @@ import Testing
         let state = try store.resumeState()
         #expect(state.pending.isEmpty && state.done == [spec.id])
         var scheduler = Scheduler(configuration: .init(sessionID: "run2"), pending: state.pending, done: state.done)
-        #expect(scheduler.hello(worker: "w1", slots: 1, kinds: [], now: 0).isEmpty)  // nothing left to hand out
+        #expect(scheduler.hello(worker: "w1", slots: 1, kinds: Scheduler.everyKind, now: 0).isEmpty)  // nothing left to hand out
         // The worker never got its ACK, so it resends the result after reconnecting.
         #expect(scheduler.result(worker: "w1", jobID: spec.id, leaseID: firstLease, now: 1)
                 == [.ack(worker: "w1", jobID: spec.id, reason: .duplicate)])

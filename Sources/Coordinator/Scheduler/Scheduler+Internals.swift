@@ -39,7 +39,7 @@ extension Scheduler {
         var lastSent: Double
         var inReady = false
         var available: Int { max(0, capacity - leases.count) }
-        func runs(_ kind: JobKind) -> Bool { kinds.isEmpty || kinds.contains(kind) }
+        func runs(_ kind: JobKind) -> Bool { kinds.contains(kind) }
     }
 
     struct Queued: Sendable { var seq: UInt64; var jobID: String }

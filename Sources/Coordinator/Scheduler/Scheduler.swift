@@ -22,7 +22,7 @@ import Shared
 /// repeated credit can never push a worker past its slots). A result or failure frees its
 /// slot by itself: no credit is needed after a result. Workers with room take turns
 /// (round robin, one job per turn); each takes the oldest pending job of a kind it runs
-/// (a hello with no kinds runs every kind). Requeued jobs go to the back of the queue.
+/// (a hello with no kinds gets no job: PROTOCOL.md section 6, rule 2). Requeued jobs go to the back of the queue.
 ///
 /// **Liveness.** Any message from a worker counts as a heartbeat (`touch`; every event here
 /// touches). A worker silent for more than `liveness * heartbeatInterval` is declared dead by
@@ -99,6 +99,9 @@ public struct Scheduler: Sendable {
         _ = enqueue(pending)
     }
 
+    /// Every job kind this build knows, for a worker that runs them all.
+    public static let everyKind = Set(JobKind.allCases)
+
     /// Current progress figures.
     public var progress: Progress { counts }
 
@@ -113,7 +116,7 @@ public struct Scheduler: Sendable {
     // MARK: Events from workers
 
     /// A worker said hello: new, or reconnecting under a known id (see the rules).
-    /// `kinds` empty means it runs every kind. `running`: jobs it says it still runs, if it says.
+    /// A worker gets only jobs of its `kinds` (none if empty; `Scheduler.everyKind` for all). `running`: jobs it says it still runs, if it says.
     public mutating func hello(worker id: String, slots: Int, kinds: Set<JobKind>,
                                running: [String]? = nil, now: Double) -> [Action] {
         guard slots > 0 else { return [.reject(worker: id, reason: .badHello("slots must be at least 1, got \(slots)"))] }

@@ -38,8 +38,6 @@ final class CoordinatorServer {
     private var routeOf: [String: Data] = [:]
     private var workerOf: [Data: String] = [:]
     private var hostOf: [String: String] = [:]
-    /// Workers in session whose capabilities name no job kind we know: they get no jobs.
-    private var noKinds: Set<String> = []
     /// Results received this round, waiting for their commit.
     private var inbox: [String: Message.JobResult] = [:]
     private let clock: () -> Double
@@ -156,32 +154,15 @@ final class CoordinatorServer {
                                                      heartbeatMs: Int(configuration.heartbeatInterval * 1000),
                                                      liveness: configuration.liveness))))
             let kinds = Set(h.capabilities.compactMap(JobKind.init(rawValue:)))
-            guard !kinds.isEmpty else {
-                // The scheduler reads "no kinds" as "every kind"; a worker that can run none of
-                // ours must get no job (PROTOCOL.md section 6, rule 2). It keeps its session (its
-                // RESULTs are still taken) but never enters the scheduler's dispatch.
+            if kinds.isEmpty {
                 logger.warning("worker \(h.workerID) runs none of this build's job kinds (\(h.capabilities)): it gets no jobs")
-                if !noKinds.contains(h.workerID) {
-                    noKinds.insert(h.workerID)
-                    actions += scheduler.disconnect(worker: h.workerID, handedBack: [], now: now)
-                }
-                return
             }
-            noKinds.remove(h.workerID)
             actions += scheduler.hello(worker: h.workerID, slots: h.slots, kinds: kinds,
                                        running: h.running, now: now)
             return
         }
         let worker = workerOf[routing] ?? "unknown-" + hex(routing)
         if workerOf[routing] == nil { routeOf[worker] = routing; workerOf[routing] = worker }
-
-        if noKinds.contains(worker) {
-            switch message {
-            case .ready, .heartbeat: return // no jobs for it, nothing to renew
-            case .disconnect: noKinds.remove(worker)
-            default: break
-            }
-        }
 
         switch message {
         case .ready(let r):

@@ -47,7 +47,9 @@ struct RateMeter: Sendable {
 
     init(window: Double = 60) { self.window = window }
 
+    /// Keeps at most one sample a second (the poll loop calls this every round).
     mutating func record(now: Double, finished: Int) {
+        if let last = samples.last, now - last.t < 1 { return }
         samples.append((now, finished))
         while let first = samples.first, now - first.t > window, samples.count > 2 { samples.removeFirst() }
     }
@@ -71,13 +73,14 @@ struct ProgressPrinter {
         self.isTerminal = isTerminal; self.logInterval = logInterval
     }
 
+    /// Cheap when nothing is due: the line is only built when it may be printed.
     mutating func show(_ p: ProgressSnapshot, now: Double, force: Bool = false) {
+        if !force && now - lastPrint < (isTerminal ? 0.25 : logInterval) { return }
         let line = p.line
         if isTerminal {
-            guard force || now - lastPrint >= 0.25, line != lastLine || force else { return }
+            guard line != lastLine || force else { return }
             FileHandle.standardOutput.write(Data(("\r\u{1B}[2K" + line + (force ? "\n" : "")).utf8))
         } else {
-            guard force || now - lastPrint >= logInterval else { return }
             FileHandle.standardOutput.write(Data(("progress: " + line + "\n").utf8))
         }
         lastPrint = now; lastLine = line
