@@ -36,8 +36,6 @@ final class LocalWorkers {
         while processes.contains(where: { $0.isRunning }), Date() < deadline { usleep(20_000) }
         for p in processes where p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() }
     }
-
-    var alive: Int { processes.filter { $0.isRunning }.count }
 }
 
 /// Errors the coordinator reports to the user (the executable turns them into exit codes).

@@ -11,16 +11,22 @@ public enum DenseLinearAlgebra {
         let r = a.rows, c = a.cols
         guard r > 0, c > 0 else { return (Matrix.identity(r), [], Matrix.identity(c)) }
         guard a.isFinite else { throw TheoryError.lapack(routine: "dgesvd", info: -6, detail: "matrix has non-finite entries") }
-        var work = a.data
-        var s = [Double](repeating: 0, count: min(r, c))
-        var u = [Double](repeating: 0, count: r * r)
-        var vt = [Double](repeating: 0, count: c * c)
-        var superb = [Double](repeating: 0, count: max(1, min(r, c) - 1))
-        let all = CChar(UInt8(ascii: "A"))
-        let info = LAPACKE_dgesvd(Int32(LAPACK_ROW_MAJOR), all, all, LapackInt(r), LapackInt(c), &work, LapackInt(c),
-                                  &s, &u, LapackInt(r), &vt, LapackInt(c), &superb)
-        guard info == 0 else { throw TheoryError.lapack(routine: "dgesvd", info: Int(info), detail: "SVD of a \(r)x\(c) matrix failed") }
-        return (Matrix(rows: r, cols: r, data: u), s, Matrix(rows: c, cols: c, data: vt))
+        // The one dgesvd wrapper of the project (also pins OpenBLAS to one thread, so results do
+        // not depend on a machine's core count); it returns U and V^T column-major.
+        let f: (u: [Double], s: [Double], vt: [Double])
+        do { f = try MatrixProjection.svdColumnMajor(a.data, rows: r, cols: c) } catch let e as LinearAlgebraError {
+            throw TheoryError.lapack(routine: e.routine, info: e.info, detail: "SVD of a \(r)x\(c) matrix failed")
+        } catch {
+            throw TheoryError.lapack(routine: "dgesvd", info: -1, detail: "SVD of a \(r)x\(c) matrix failed: \(error)")
+        }
+        return (Matrix(rows: r, cols: r, data: transposed(f.u, n: r)), f.s, Matrix(rows: c, cols: c, data: transposed(f.vt, n: c)))
+    }
+
+    /// Row-major copy of a column-major square n x n matrix.
+    private static func transposed(_ m: [Double], n: Int) -> [Double] {
+        var out = [Double](repeating: 0, count: n * n)
+        for i in 0..<n { for j in 0..<n { out[i * n + j] = m[i + j * n] } }
+        return out
     }
 
     /// Singular values only, descending.
@@ -28,6 +34,7 @@ public enum DenseLinearAlgebra {
         let r = a.rows, c = a.cols
         guard r > 0, c > 0 else { return [] }
         guard a.isFinite else { throw TheoryError.lapack(routine: "dgesvd", info: -6, detail: "matrix has non-finite entries") }
+        _ = LapackSetup.configured
         var work = a.data
         var s = [Double](repeating: 0, count: min(r, c))
         var dummyU = [Double](repeating: 0, count: 1), dummyV = [Double](repeating: 0, count: 1)
