@@ -1,5 +1,37 @@
 // swift-tools-version:6.1
+import Foundation
 import PackageDescription
+
+// Instruction set of the training core (docs/DEPLOY.md, "Instruction set").
+// The kernels' arithmetic is lane-wise IEEE with every reduction in a fixed order, and Swift never
+// fuses `a * b + c` into an FMA, so an AVX2 build and a plain x86-64 build compute bit-identical
+// results (a test checks it); AVX2 only needs half the instructions. URNN_ISA selects:
+//   auto      (default) x86-64-v3 (Haswell, Zen and later) if the building machine has it, else baseline
+//   x86-64-v3 always (the binaries refuse to start, with a message, on a CPU without it)
+//   baseline  plain x86-64 (SSE2): for one binary copied to older machines as well
+let isa: String = {
+    let asked = ProcessInfo.processInfo.environment["URNN_ISA"].flatMap { $0.isEmpty ? nil : $0 } ?? "auto"
+    switch asked {
+    case "baseline", "x86-64-v3": return asked
+    case "auto":
+        #if arch(x86_64)
+        // The flags Haswell code generation may use; every AVX2 CPU so far has them all.
+        let need: Set<Substring> = ["avx", "avx2", "fma", "bmi1", "bmi2", "abm", "movbe", "popcnt", "f16c", "xsave"]
+        let info = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        let flags = info.split(separator: "\n").first { $0.hasPrefix("flags") }?.split(separator: " ") ?? []
+        return need.isSubset(of: Set(flags)) ? "x86-64-v3" : "baseline"
+        #else
+        return "baseline"
+        #endif
+    default:
+        FileHandle.standardError.write(Data("URNN_ISA=\(asked): expected auto, x86-64-v3 or baseline\n".utf8))
+        exit(2)
+    }
+}()
+/// `#if URNN_ISA_V3` in every target: the executables check the CPU before running Shared's code.
+let isaDefines: [SwiftSetting] = isa == "x86-64-v3" ? [.define("URNN_ISA_V3")] : []
+/// LLVM names x86-64-v3 `haswell` (same feature set, plus tuning).
+let isaCodegen: [SwiftSetting] = isa == "x86-64-v3" ? [.unsafeFlags(["-target-cpu", "haswell"])] : []
 
 let package = Package(
     name: "URNNSweep",
@@ -20,16 +52,18 @@ let package = Package(
         // System-library shims: one module map per C library.
         .systemLibrary(name: "CZmq", path: "Sources/CZmq"),
         .systemLibrary(name: "CLapack", path: "Sources/CLapack"),
+        // Header only: the CPUID check the executables make (BuildInfo) before Shared's code runs.
+        .systemLibrary(name: "CCPU", path: "Sources/CCPU"),
 
         // The library both executables link: training core, experiments, theory,
         // job and result types, wire protocol, transport.
         .target(
             name: "Shared",
             dependencies: [
-                "CZmq", "CLapack",
+                "CZmq", "CLapack", "CCPU",
                 .product(name: "Logging", package: "swift-log"),
             ],
-            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))] + isaCodegen + isaDefines
         ),
         .executableTarget(
             name: "Coordinator",
@@ -39,7 +73,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
-            ]
+            ],
+            swiftSettings: isaDefines
         ),
         .executableTarget(
             name: "Worker",
@@ -47,18 +82,20 @@ let package = Package(
                 "Shared",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            swiftSettings: isaDefines
         ),
         .executableTarget(
             name: "Bench",
             dependencies: [
                 "Shared",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            swiftSettings: isaDefines
         ),
-        .testTarget(name: "SharedTests", dependencies: ["Shared"]),
-        .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "Shared"]),
-        .testTarget(name: "WorkerTests", dependencies: ["Worker", "Shared"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["Shared"]),
+        .testTarget(name: "SharedTests", dependencies: ["Shared", "CCPU"], swiftSettings: isaDefines),
+        .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "Shared"], swiftSettings: isaDefines),
+        .testTarget(name: "WorkerTests", dependencies: ["Worker", "Shared"], swiftSettings: isaDefines),
+        .testTarget(name: "IntegrationTests", dependencies: ["Shared"], swiftSettings: isaDefines),
     ]
 )

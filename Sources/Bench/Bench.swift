@@ -10,6 +10,11 @@ struct BenchCommand: ParsableCommand {
         subcommands: [TrainingBench.self],
         defaultSubcommand: TrainingBench.self
     )
+
+    static func main() {
+        BuildInfo.exitUnlessThisCPURunsThisBuild(program: "urnn-bench")
+        main(nil)
+    }
 }
 
 /// One paper-scale training epoch (700 sequences x 1000 steps, batch 10, forward + backward +
@@ -44,6 +49,7 @@ struct TrainingBench: ParsableCommand {
         let y = (0..<(sequences * steps * q)).map { _ in Float(rng.gaussian()) }
         let train = SequenceSet(count: sequences, steps: steps, inputs: p, outputs: q, x: x, y: y)
         let test = train.subset([0])
+        print("build \(BuildInfo.build) (instruction set: Package.swift, URNN_ISA)")
         print("one epoch = \(sequences) sequences x \(steps) steps, batch 10, Adam, clip 1.0; \(ProcessInfo.processInfo.processorCount) CPUs, 1 thread used")
         print("wall = elapsed seconds per epoch; cpu = this thread's CPU seconds (robust to a shared CPU); GFLOP/s from cpu")
         print("model  hidden   wall s    cpu s   GFLOP/epoch  GFLOP/s  peakRSS(MB)")

@@ -7,7 +7,12 @@ struct CoordinatorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "urnn-coordinator",
         abstract: "Expand a sweep into jobs, hand them to workers over ZeroMQ, store and report results.",
-        version: BuildInfo.version,
+        version: BuildInfo.build,
         subcommands: [RunSweepCommand.self, PlanCommand.self, StatusCommand.self, ReportCommand.self, ExportCommand.self, KeygenCommand.self, BenchCommand.self]
     )
+
+    static func main() {
+        BuildInfo.exitUnlessThisCPURunsThisBuild(program: "urnn-coordinator")
+        main(nil)
+    }
 }

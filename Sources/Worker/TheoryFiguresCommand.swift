@@ -63,7 +63,7 @@ struct TheoryFiguresCommand: ParsableCommand {
                 let start = Date()
                 let outcome = try JobExecutor.run(spec, progress: log)
                 let rec = ResultRecord(jobID: spec.id, spec: spec, outcome: outcome,
-                                       provenance: Provenance(host: host, workerID: "theory-figures", buildVersion: BuildInfo.version,
+                                       provenance: Provenance(host: host, workerID: "theory-figures", buildVersion: BuildInfo.build,
                                                               wallSeconds: Date().timeIntervalSince(start)))
                 results.append(rec)
                 lines += try JSON.string(rec) + "\n"

@@ -10,9 +10,14 @@ struct WorkerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "urnn-worker",
         abstract: "Run URNNSweep jobs: standalone (`run`, `theory`) or for a coordinator (`--connect`).",
-        version: BuildInfo.version,
+        version: BuildInfo.build,
         subcommands: [RunCommand.self, ExecCommand.self, TheoryCommand.self]
     )
+
+    static func main() {
+        BuildInfo.exitUnlessThisCPURunsThisBuild(program: "urnn-worker")
+        main(nil)
+    }
 
     @OptionGroup var serve: ServeOptions
 

@@ -21,7 +21,7 @@ struct WorkerConfiguration: Sendable {
     /// How long a closing socket may keep flushing DISCONNECT and results.
     var lingerMs: Int = 2000
     var capabilities: [String] = JobKind.allCases.map(\.rawValue)
-    var buildVersion: String = BuildInfo.version
+    var buildVersion: String = BuildInfo.build
     /// CURVE client settings, or nil for plain TCP.
     var curve: CurveClient?
     /// Seeds nonces and backoff jitter (not results: those depend only on the job spec).

@@ -71,7 +71,7 @@ extension LiveSweeps {
             for r in records {
                 #expect(r.spec.id == r.jobID, "job id is not the hash of its spec")
                 #expect(r.provenance.workerID.hasPrefix("local-") && hellos.contains(Substring(r.provenance.workerID)))
-                #expect(r.provenance.buildVersion == BuildInfo.version && !r.provenance.host.isEmpty)
+                #expect(r.provenance.buildVersion == BuildInfo.build && !r.provenance.host.isEmpty)
                 #expect(r.provenance.wallSeconds > 0)
                 #expect(r.outcome.metrics["test_r2"] != nil, "no test_r2 in \(r.outcome.metrics.keys.sorted())")
             }

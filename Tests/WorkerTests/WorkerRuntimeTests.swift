@@ -14,7 +14,7 @@ import Testing
         let (id, hello) = try coord.handshake()
         #expect(id == Data("worker-a".utf8))
         #expect(hello.workerID == "worker-a" && hello.slots == 2 && hello.host == "testhost" && hello.pid == 42)
-        #expect(hello.buildVersion == BuildInfo.version)
+        #expect(hello.buildVersion == BuildInfo.build)
         #expect(Set(hello.capabilities) == Set(JobKind.allCases.map(\.rawValue)))
         guard case .ready(let r) = try coord.expect(.ready).message else { return }
         #expect(r.credit == 2)

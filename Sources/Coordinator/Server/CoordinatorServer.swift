@@ -146,7 +146,7 @@ final class CoordinatorServer {
             routeOf[h.workerID] = routing
             workerOf[routing] = h.workerID
             hostOf[h.workerID] = h.host
-            if h.buildVersion != BuildInfo.version {
+            if BuildInfo.versionPart(of: h.buildVersion) != BuildInfo.version {
                 logger.warning("worker \(h.workerID) runs \(h.buildVersion), coordinator \(BuildInfo.version)")
             }
             logger.info("hello from \(h.workerID) on \(h.host) (pid \(h.pid), \(h.slots) slots)")

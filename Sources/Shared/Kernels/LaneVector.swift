@@ -3,9 +3,11 @@
 // sequence is a handful of `vector * scalar + vector` operations.
 //
 // Note: `SIMD.addProduct` compiles to a library fma call per lane on default
-// x86-64 builds; every multiply-add here is written `a * b + c`. Only IEEE-exact SSE
-// instructions are used (never the approximate rcpps/rsqrtps, whose bits differ between CPU
-// vendors), so results are the same on every x86-64 machine.
+// x86-64 builds; every multiply-add here is written `a * b + c` (Swift never fuses it into an
+// FMA, in an x86-64-v3 build either). Only IEEE-exact vector instructions are used (never the
+// approximate rcpps/rsqrtps, whose bits differ between CPU vendors), all lane-wise, with every
+// horizontal sum in a fixed order: an SSE build and an AVX2 build give the same bits
+// (docs/DEPLOY.md, "Instruction set").
 
 import _Builtin_intrinsics.intel
 

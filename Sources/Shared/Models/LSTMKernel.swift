@@ -13,7 +13,8 @@
 // (multiply-add sums, then exp and divide), not by register spills: the forward runs two
 // sequences at a time so their independent chains overlap. Cutting the 16-lane gates into
 // 4- or 8-lane pieces (no spills, less independent work) was measured slower.
-// The step is in fact close to bound by instruction count (SSE only, 4 registers per gate):
+// The step is in fact close to bound by instruction count (4 SSE registers per gate in a
+// baseline build, 2 AVX registers in an x86-64-v3 build, which is why that one is ~25% faster):
 // more accumulators (even/odd j in the forward, one per gate for dh) gave nothing or lost;
 // what helped removes instructions: the gate weights are packed as -W (sigmoid gates) and 2 W
 // (tanh gate), exact scalings, so exp takes the sum as it is (no negation / doubling; gates

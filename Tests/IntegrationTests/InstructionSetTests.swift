@@ -1,0 +1,72 @@
+import Foundation
+import Shared
+import Testing
+
+/// The training core is compiled for x86-64-v3 (AVX2) where the building machine has it, else for
+/// baseline x86-64 (Package.swift, URNN_ISA). The claim that makes this safe: both builds compute
+/// the same bits, so a sweep may mix workers of either kind (docs/DEPLOY.md, "Instruction set").
+///
+/// This test checks it on real jobs: it builds the release `urnn-worker` for baseline x86-64 into
+/// `.build-baseline/` (`./x test` does that before `swift test`, so here it is a no-op) and runs
+/// every spec below through `urnn-worker exec` of both builds: the x86-64-v3 debug build under test
+/// and the baseline release build. Their outcomes must be equal byte for byte, which also checks
+/// that optimisation (-Onone against -Ounchecked) changes no result.
+@Suite struct InstructionSetTests {
+    static var testBuildIsV3: Bool { BuildInfo.instructionSet == "x86-64-v3" }
+
+    /// Small jobs touching every fast kernel (RNN, URNN with its SVD projection, contractive RNN,
+    /// LSTM at 4, 8 and 16 lanes), the optimizers, the divergence guard's inputs, and the theory code.
+    static var specs: [(String, JobSpec)] {
+        func synthetic(_ m: ModelKind, _ h: Int, _ opt: OptimizerKind = .adam) -> JobSpec {
+            var s = SyntheticSpec(model: m, hidden: h, realization: 2, seed: 1, epochs: 2)
+            s.sequences = 30; s.trainSequences = 20; s.steps = 150; s.optimizer = opt
+            return JobSpec(synthetic: s)
+        }
+        var t2 = TheorySpec(n: 2, seed: 3)
+        t2.mValues = [2, 4]; t2.restarts = 1; t2.iterations = 300; t2.sequences = 4; t2.length = 40
+        return [
+            ("rnn-14", synthetic(.rnn, 14)), ("urnn-6", synthetic(.urnn, 6, .rmsprop)), ("crnn-3", synthetic(.crnn, 3, .sgd)),
+            ("lstm-3", synthetic(.lstm, 3)), ("lstm-8", synthetic(.lstm, 8)), ("lstm-14", synthetic(.lstm, 14)),
+            ("theorem1", JobSpec(kind: .theorem1, theory: TheorySpec(n: 5, seed: 2))),
+            ("theorem2", JobSpec(kind: .theorem2, theory: t2)),
+        ]
+    }
+
+    @Test(.enabled(if: testBuildIsV3, "the build under test is itself baseline: nothing to compare"))
+    func baselineBuildGivesTheSameBits() throws {
+        try Bin.require()
+        let scratch = try Scratch("isa")
+        let baseline = try BaselineBuild.worker(in: scratch)
+
+        let v3Version = try runToEnd(Bin.worker, ["--version"], in: scratch)
+        #expect(v3Version.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "\(BuildInfo.version)+x86-64-v3")
+        let baseVersion = try runToEnd(baseline, ["--version"], in: scratch)
+        #expect(baseVersion.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "\(BuildInfo.version)+baseline")
+
+        for (name, spec) in Self.specs {
+            let path = try scratch.write("\(name).json", try JSON.string(spec))
+            let a = try runToEnd(Bin.worker, ["exec", "--spec", path, "--quiet"], in: scratch, timeout: 120)
+            let b = try runToEnd(baseline, ["exec", "--spec", path, "--quiet"], in: scratch, timeout: 120)
+            try #require(a.status == 0 && b.status == 0, "\(name): exec failed\n\(a.stderr)\n\(b.stderr)")
+            #expect(a.stdout.contains("\"status\""), "\(name): no outcome printed: \(a.stdout)")
+            #expect(a.stdout == b.stdout, "\(name): x86-64-v3 build gives\n\(a.stdout)\nbaseline build gives\n\(b.stdout)")
+        }
+    }
+}
+
+/// `URNN_ISA=baseline swift build -c release --product urnn-worker --scratch-path .build-baseline`.
+enum BaselineBuild {
+    static let scratchPath = Bin.packageRoot.appendingPathComponent(".build-baseline")
+
+    static func worker(in scratch: Scratch) throws -> URL {
+        let args = ["swift", "build", "-c", "release", "--product", "urnn-worker",
+                    "--package-path", Bin.packageRoot.path, "--scratch-path", scratchPath.path]
+        let c = try Child(URL(fileURLWithPath: "/usr/bin/env"), args, name: "swift-build-baseline", in: scratch,
+                          environment: ["URNN_ISA": "baseline"])
+        try #require(c.waitExit(timeout: 900), "baseline build did not finish in 15 min\n\(c.diagnostics)")
+        try #require(c.process.terminationStatus == 0, "baseline build failed\n\(c.diagnostics)")
+        let bin = scratchPath.appendingPathComponent("release/urnn-worker")
+        try #require(FileManager.default.isExecutableFile(atPath: bin.path))
+        return bin
+    }
+}
