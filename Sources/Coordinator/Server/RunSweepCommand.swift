@@ -81,6 +81,9 @@ struct RunSweepCommand: ParsableCommand {
             throw ValidationError("\(error)")
         }
 
+        // One coordinator per store, held until this process ends (StoreLock).
+        let lock = try StoreLock(storePath: storePath)
+        defer { withExtendedLifetime(lock) {} }
         let db = try Store(path: storePath)
         let added = try db.addJobs(sweepDef.jobs, sweepName: sweepDef.name, definition: sweepDef.definitionText)
         logger.info("sweep \(sweepDef.name): \(sweepDef.jobs.count) jobs (\(added) new) in \(storePath)")
