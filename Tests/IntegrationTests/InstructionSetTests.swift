@@ -15,7 +15,7 @@ import Testing
     static var testBuildIsV3: Bool { BuildInfo.instructionSet == "x86-64-v3" }
 
     /// Small jobs touching every fast kernel (RNN, URNN with its SVD projection, contractive RNN,
-    /// LSTM at 4, 8 and 16 lanes), the optimizers, the divergence guard's inputs, and the theory code.
+    /// LSTM at 4, 8 and 16 lanes, RNN and LSTM in blocks of 16 lanes), the optimizers, and the theory code.
     static var specs: [(String, JobSpec)] {
         func synthetic(_ m: ModelKind, _ h: Int, _ opt: OptimizerKind = .adam) -> JobSpec {
             var s = SyntheticSpec(model: m, hidden: h, realization: 2, seed: 1, epochs: 2)
@@ -27,6 +27,7 @@ import Testing
         return [
             ("rnn-14", synthetic(.rnn, 14)), ("urnn-6", synthetic(.urnn, 6, .rmsprop)), ("crnn-3", synthetic(.crnn, 3, .sgd)),
             ("lstm-3", synthetic(.lstm, 3)), ("lstm-8", synthetic(.lstm, 8)), ("lstm-14", synthetic(.lstm, 14)),
+            ("rnn-33", synthetic(.rnn, 33)), ("lstm-20", synthetic(.lstm, 20)),
             ("theorem1", JobSpec(kind: .theorem1, theory: TheorySpec(n: 5, seed: 2))),
             ("theorem2", JobSpec(kind: .theorem2, theory: t2)),
         ]

@@ -69,7 +69,8 @@ struct KernelCase {
     }
 
     @Test(arguments: [(Cell.relu, 2), (Cell.relu, 5), (Cell.relu, 8), (Cell.relu, 13), (Cell.relu, 16),
-                      (Cell.lstm, 2), (Cell.lstm, 7), (Cell.lstm, 14)])
+                      (Cell.relu, 17), (Cell.relu, 32), (Cell.relu, 45),
+                      (Cell.lstm, 2), (Cell.lstm, 7), (Cell.lstm, 14), (Cell.lstm, 16), (Cell.lstm, 19), (Cell.lstm, 40)])
     func fastKernelMatchesReference(cell: Cell, n: Int) {
         let c = KernelCase(cell: cell, n: n, p: 3, q: 2, B: 3, T: 25, seed: UInt64(100 + n))
         let scale = 1.0 / Double(c.B * c.T * 2)

@@ -1,5 +1,7 @@
-// Fast Float kernel of the LSTM with linear readout (hidden n <= lanes of V).
-// Twin of LSTMReference; gates in Keras order i, f, g, o, one vector per gate.
+// Fast Float kernel of the LSTM with linear readout, any hidden size n.
+// Twin of LSTMReference; gates in Keras order i, f, g, o. One state (and one gate) is `nb`
+// consecutive vectors V (nb = ceil(n / lanes): 1 up to 16 units, then blocks of 16 lanes); every
+// vector operation runs block by block, and with nb = 1 exactly as a one-vector kernel would.
 //
 //   forward   z_g = b_g + sum_k Wx_g[:,k] x_k + sum_j Wh_g[:,j] h(t-1)_j   (g = i, f, g, o)
 //             c(t) = f c(t-1) + i g;  h(t) = o tanh(c(t))
@@ -30,35 +32,45 @@ final class LSTMKernel<V: LaneVector>: SequenceKernel {
     let maxBatch: Int
     private let n: Int, p: Int, q: Int
     private let vb = MemoryLayout<V>.stride
+    /// Vectors per state, and bytes per state (nb vectors). Only 16-lane kernels are blocked
+    /// (KernelFactory); for 4 and 8 lanes `sb` is the constant `vb`, so the compiler drops the
+    /// block loops there (they cost up to 20% at hidden 2).
+    private let nb: Int, blockedBytes: Int
+    @inline(__always) private var sb: Int { V.scalarCount == 16 ? blockedBytes : vb }
     private let ws: Workspace
     private let oH: Int, oCs: Int, oTC: Int, oGate: Int, oDZ: Int, oDC: Int
     private let oWx: Int, oWhCol: Int, oWhRow: Int, oBias: Int, oCrow: Int, oc: Int
-    private let oGWx: Int, oGb: Int, oGC: Int, oGc: Int, oGWh: Int, end: Int
+    private let oGWx: Int, oGb: Int, oGC: Int, oGc: Int, oGWh: Int, oDY: Int, end: Int
 
     init(shape: ModelShape, steps: Int, maxBatch: Int) {
-        precondition(shape.cell == .lstm && shape.hidden <= V.scalarCount)
+        precondition(shape.cell == .lstm)
         self.shape = shape; self.steps = steps; self.maxBatch = maxBatch
         n = shape.hidden; p = shape.inputs; q = shape.outputs
         let vb = MemoryLayout<V>.stride
+        nb = (n + V.scalarCount - 1) / V.scalarCount
+        precondition(V.scalarCount == 16 || nb == 1, "only 16-lane kernels take more than one block")
+        let sb = nb * vb
+        blockedBytes = sb
         let qPad = ((q * 4 + vb - 1) / vb) * vb
         oH = 0
-        oCs = oH + (steps + 1) * maxBatch * vb
-        oTC = oCs + (steps + 1) * maxBatch * vb
-        oGate = oTC + steps * maxBatch * vb
-        oDZ = oGate + 4 * steps * maxBatch * vb
-        oDC = oDZ + 4 * (steps + 1) * maxBatch * vb
-        oWx = oDC + maxBatch * vb
-        oWhCol = oWx + 4 * p * vb
-        oWhRow = oWhCol + 4 * n * vb
-        oBias = oWhRow + 4 * n * vb
-        oCrow = oBias + 4 * vb
-        oc = oCrow + q * vb
+        oCs = oH + (steps + 1) * maxBatch * sb
+        oTC = oCs + (steps + 1) * maxBatch * sb
+        oGate = oTC + steps * maxBatch * sb
+        oDZ = oGate + 4 * steps * maxBatch * sb
+        oDC = oDZ + 4 * (steps + 1) * maxBatch * sb
+        oWx = oDC + maxBatch * sb
+        oWhCol = oWx + 4 * p * sb
+        oWhRow = oWhCol + 4 * n * sb
+        oBias = oWhRow + 4 * n * sb
+        oCrow = oBias + 4 * sb
+        oc = oCrow + q * sb
         oGWx = oc + qPad
-        oGb = oGWx + 4 * p * vb
-        oGC = oGb + 4 * vb
-        oGc = oGC + q * vb
+        oGb = oGWx + 4 * p * sb
+        oGC = oGb + 4 * sb
+        oGc = oGC + q * sb
         oGWh = oGc + qPad
-        end = oGWh + 4 * n * vb
+        oDY = oGWh + 4 * n * sb
+        end = oDY + qPad
         ws = Workspace(bytes: end)
         _ = LapackSetup.configured  // OpenBLAS on one thread before the first sgemm
     }
@@ -76,16 +88,16 @@ final class LSTMKernel<V: LaneVector>: SequenceKernel {
             let sc: Float = g == 2 ? 2 : -1  // exact scalings: see preactivation
             for i in 0..<n {
                 let r = g * n + i
-                for k in 0..<p { setScalar(oWx + (g * p + k) * vb + i * 4, sc * params[Wx + r * p + k]) }
+                for k in 0..<p { setScalar(oWx + (g * p + k) * sb + i * 4, sc * params[Wx + r * p + k]) }
                 for j in 0..<n {
-                    setScalar(oWhCol + (g * n + j) * vb + i * 4, sc * params[Wh + r * n + j])
-                    setScalar(oWhRow + r * vb + j * 4, params[Wh + r * n + j])
+                    setScalar(oWhCol + (g * n + j) * sb + i * 4, sc * params[Wh + r * n + j])
+                    setScalar(oWhRow + r * sb + j * 4, params[Wh + r * n + j])
                 }
-                setScalar(oBias + g * vb + i * 4, sc * params[b + r])
+                setScalar(oBias + g * sb + i * 4, sc * params[b + r])
             }
         }
         for o in 0..<q {
-            for j in 0..<n { setScalar(oCrow + o * vb + j * 4, params[C + o * n + j]) }
+            for j in 0..<n { setScalar(oCrow + o * sb + j * 4, params[C + o * n + j]) }
             setScalar(oc + o * 4, params[c + o])
         }
     }
@@ -93,30 +105,31 @@ final class LSTMKernel<V: LaneVector>: SequenceKernel {
     /// Writes every gradient (dWh from the sgemm's output block).
     private func unpack(_ grad: UnsafeMutablePointer<Float>) {
         let Wx = shape.slot("Wx").offset, Wh = shape.slot("Wh").offset, b = shape.slot("b").offset
-        let lanes = V.scalarCount
+        let lanes = nb * V.scalarCount
         let C = shape.slot("C").offset, c = shape.slot("c").offset
         for g in 0..<4 {
             for i in 0..<n {
                 let r = g * n + i
-                for k in 0..<p { grad[Wx + r * p + k] = scalar(oGWx + (g * p + k) * vb + i * 4) }
+                for k in 0..<p { grad[Wx + r * p + k] = scalar(oGWx + (g * p + k) * sb + i * 4) }
                 for j in 0..<n { grad[Wh + r * n + j] = scalar(oGWh + ((g * lanes + i) * n + j) * 4) }
-                grad[b + r] = scalar(oGb + g * vb + i * 4)
+                grad[b + r] = scalar(oGb + g * sb + i * 4)
             }
         }
         for o in 0..<q {
-            for j in 0..<n { grad[C + o * n + j] = scalar(oGC + o * vb + j * 4) }
+            for j in 0..<n { grad[C + o * n + j] = scalar(oGC + o * sb + j * 4) }
             grad[c + o] = scalar(oGc + o * 4)
         }
     }
 
-    /// Steps per dWh sgemm: DZ and H of 64 steps x 10 sequences (200 KB at 16 lanes) stay in L2.
+    /// Steps per dWh sgemm: DZ and H of 64 steps x 10 sequences (200 KB at 16 units) stay in L2.
     private let blockSteps = 64
 
-    /// dWh[g n + i, j] (+)= sum_K DZ[K, g lanes + i] H[K, j] over K = (t, b), t0 <= t < t1: all four
-    /// gates in one call (H is packed once), into [4 lanes, n]; unpack drops the padding rows.
+    /// dWh[g n + i, j] (+)= sum_K DZ[K, g lanes + i] H[K, j] over K = (t, b), t0 <= t < t1 (lanes =
+    /// nb x lanes of V, the padded state): all four gates in one call (H is packed once), into
+    /// [4 lanes, n]; unpack drops the padding rows.
     /// Blocks are fixed (t0 a multiple of blockSteps), so the summation order is too.
     private func accumulateDWh(from t0: Int, to t1: Int, first: Bool) {
-        let lanes = V.scalarCount, row = maxBatch * vb
+        let lanes = nb * V.scalarCount, row = maxBatch * sb
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(4 * lanes), Int32(n), Int32((t1 - t0) * maxBatch), 1,
                     (ws.raw + oDZ + 4 * t0 * row).assumingMemoryBound(to: Float.self), Int32(4 * lanes),
                     (ws.raw + oH + t0 * row).assumingMemoryBound(to: Float.self), Int32(lanes), first ? 0 : 1,
@@ -127,23 +140,23 @@ final class LSTMKernel<V: LaneVector>: SequenceKernel {
     /// order of the step loop, so the sums are the same; accumulators stay in registers.
     private func accumulateDWxDb(x: UnsafePointer<Float>, batch B: Int, from t0: Int, to t1: Int) {
         typealias C = V.Chunk
-        let cb = MemoryLayout<C>.stride, row = maxBatch * vb
+        let cb = MemoryLayout<C>.stride, row = maxBatch * sb
         for g in 0..<4 {
-            for piece in stride(from: 0, to: vb, by: cb) {
-                let bOff = oGb + g * vb + piece
+            for piece in stride(from: 0, to: sb, by: cb) {
+                let bOff = oGb + g * sb + piece
                 var db = ws.raw.load(fromByteOffset: bOff, as: C.self)
                 if p == 2 {
-                    let w0 = oGWx + (g * p) * vb + piece, w1 = w0 + vb
+                    let w0 = oGWx + (g * p) * sb + piece, w1 = w0 + sb
                     var a0 = ws.raw.load(fromByteOffset: w0, as: C.self), a1 = ws.raw.load(fromByteOffset: w1, as: C.self)
                     for t in stride(from: t1 - 1, through: t0, by: -1) {
                         let xt = x + t * B * 2
-                        var dzOff = oDZ + 4 * t * row + g * vb + piece
+                        var dzOff = oDZ + 4 * t * row + g * sb + piece
                         for b in 0..<B {
                             let dz = ws.raw.load(fromByteOffset: dzOff, as: C.self)
                             a0 = dz * xt[2 * b] + a0
                             a1 = dz * xt[2 * b + 1] + a1
                             db = dz + db
-                            dzOff += 4 * vb
+                            dzOff += 4 * sb
                         }
                     }
                     ws.raw.storeBytes(of: a0, toByteOffset: w0, as: C.self)
@@ -151,15 +164,15 @@ final class LSTMKernel<V: LaneVector>: SequenceKernel {
                 } else {
                     for t in stride(from: t1 - 1, through: t0, by: -1) {
                         let xt = x + t * B * p
-                        var dzOff = oDZ + 4 * t * row + g * vb + piece
+                        var dzOff = oDZ + 4 * t * row + g * sb + piece
                         for b in 0..<B {
                             let dz = ws.raw.load(fromByteOffset: dzOff, as: C.self)
                             for k in 0..<p {
-                                let w = oGWx + (g * p + k) * vb + piece
+                                let w = oGWx + (g * p + k) * sb + piece
                                 ws.raw.storeBytes(of: dz * xt[b * p + k] + ws.raw.load(fromByteOffset: w, as: C.self), toByteOffset: w, as: C.self)
                             }
                             db = dz + db
-                            dzOff += 4 * vb
+                            dzOff += 4 * sb
                         }
                     }
                 }
@@ -168,31 +181,39 @@ final class LSTMKernel<V: LaneVector>: SequenceKernel {
         }
     }
 
-    /// z_g of two sequences: b_g + sum_k Wx_g[:,k] x_k + sum_j Wh_g[:,j] h_j, in this order.
+    /// Block `blk` (a byte offset within a state) of z_g of two sequences:
+    /// b_g + sum_k Wx_g[:,k] x_k + sum_j Wh_g[:,j] h_j, in this order.
     @inline(__always)
-    private func preactivation(_ g: Int, _ x0: UnsafePointer<Float>, _ x1: UnsafePointer<Float>, _ h0: Int, _ h1: Int) -> (V, V) {
-        var a0 = vec(oBias + g * vb), a1 = a0
+    private func preactivation(_ g: Int, _ blk: Int, _ x0: UnsafePointer<Float>, _ x1: UnsafePointer<Float>, _ h0: Int, _ h1: Int) -> (V, V) {
+        var a0 = vec(oBias + g * sb + blk), a1 = a0
         for k in 0..<p {
-            let w = vec(oWx + (g * p + k) * vb)
+            let w = vec(oWx + (g * p + k) * sb + blk)
             a0 = w * x0[k] + a0
             a1 = w * x1[k] + a1
         }
         for j in 0..<n {
-            let w = vec(oWhCol + (g * n + j) * vb)
+            let w = vec(oWhCol + (g * n + j) * sb + blk)
             a0 = w * scalar(h0 + j * 4) + a0
             a1 = w * scalar(h1 + j * 4) + a1
         }
         return (a0, a1)
     }
 
-    /// Stores step t of sequence b: c, h = o tanh(c), and the gates and tanh(c) for the backward.
+    /// Stores block blk of step t of sequence b: c, h = o tanh(c), and the gates and tanh(c) for the backward.
     @inline(__always)
-    private func store(_ t: Int, _ b: Int, _ cCur: Int, _ hCur: Int, _ i: V, _ f: V, _ g: V, _ o: V, _ c: V, _ tc: V) {
-        setVec(cCur + b * vb, c)
-        setVec(hCur + b * vb, o * tc)
-        let gate = oGate + (t * maxBatch + b) * 4 * vb
-        setVec(gate, i); setVec(gate + vb, f); setVec(gate + 2 * vb, g); setVec(gate + 3 * vb, o)
-        setVec(oTC + (t * maxBatch + b) * vb, tc)
+    private func store(_ t: Int, _ b: Int, _ blk: Int, _ cCur: Int, _ hCur: Int, _ i: V, _ f: V, _ g: V, _ o: V, _ c: V, _ tc: V) {
+        setVec(cCur + b * sb + blk, c)
+        setVec(hCur + b * sb + blk, o * tc)
+        let gate = oGate + (t * maxBatch + b) * 4 * sb + blk
+        setVec(gate, i); setVec(gate + sb, f); setVec(gate + 2 * sb, g); setVec(gate + 3 * sb, o)
+        setVec(oTC + (t * maxBatch + b) * sb + blk, tc)
+    }
+
+    /// C[o,:] h + c[o] - y: the readout error of one state (at byte offset h), block sums in block order.
+    @inline(__always) private func readoutError(_ o: Int, _ h: Int, _ y: Float) -> Float {
+        var dot = (vec(oCrow + o * sb) * vec(h)).hsum()
+        for blk in stride(from: vb, to: sb, by: vb) { dot += (vec(oCrow + o * sb + blk) * vec(h + blk)).hsum() }
+        return dot + scalar(oc + o * 4) - y
     }
 
     func run(params: UnsafePointer<Float>, x: UnsafePointer<Float>, y: UnsafePointer<Float>, batch B: Int,
@@ -200,7 +221,7 @@ final class LSTMKernel<V: LaneVector>: SequenceKernel {
         precondition(B >= 1 && B <= maxBatch)
         pack(params)
         let training = grad != nil
-        let row = maxBatch * vb
+        let row = maxBatch * sb
         if B < maxBatch && training { ws.zero(offset: oH, count: (steps + 1) * row) }
         var sse = 0.0
         for t in 0..<steps {
@@ -210,24 +231,26 @@ final class LSTMKernel<V: LaneVector>: SequenceKernel {
             // stored twice): their gate chains are independent, so one hides the other's latency.
             for b0 in stride(from: 0, to: B, by: 2) {
                 let b1 = min(b0 + 1, B - 1)
-                // Weights packed as -W (sigmoid gates) and 2 W (tanh gate): exact scalings.
-                let (zi0, zi1) = preactivation(0, xt + b0 * p, xt + b1 * p, hPrev + b0 * vb, hPrev + b1 * vb)
-                let i0 = VectorMath.sigmoidOfNegated(zi0), i1 = VectorMath.sigmoidOfNegated(zi1)
-                let (zf0, zf1) = preactivation(1, xt + b0 * p, xt + b1 * p, hPrev + b0 * vb, hPrev + b1 * vb)
-                let f0 = VectorMath.sigmoidOfNegated(zf0), f1 = VectorMath.sigmoidOfNegated(zf1)
-                let (zg0, zg1) = preactivation(2, xt + b0 * p, xt + b1 * p, hPrev + b0 * vb, hPrev + b1 * vb)
-                let g0 = VectorMath.tanhOfDoubled(zg0), g1 = VectorMath.tanhOfDoubled(zg1)
-                let (zo0, zo1) = preactivation(3, xt + b0 * p, xt + b1 * p, hPrev + b0 * vb, hPrev + b1 * vb)
-                let o0 = VectorMath.sigmoidOfNegated(zo0), o1 = VectorMath.sigmoidOfNegated(zo1)
-                let c0 = f0 * vec(cPrev + b0 * vb) + i0 * g0, c1 = f1 * vec(cPrev + b1 * vb) + i1 * g1
-                let tc0 = VectorMath.tanh(c0), tc1 = VectorMath.tanh(c1)
-                store(t, b0, cCur, hCur, i0, f0, g0, o0, c0, tc0)
-                store(t, b1, cCur, hCur, i1, f1, g1, o1, c1, tc1)
+                let x0 = xt + b0 * p, x1 = xt + b1 * p, h0 = hPrev + b0 * sb, h1 = hPrev + b1 * sb
+                for blk in stride(from: 0, to: sb, by: vb) {
+                    // Weights packed as -W (sigmoid gates) and 2 W (tanh gate): exact scalings.
+                    let (zi0, zi1) = preactivation(0, blk, x0, x1, h0, h1)
+                    let i0 = VectorMath.sigmoidOfNegated(zi0), i1 = VectorMath.sigmoidOfNegated(zi1)
+                    let (zf0, zf1) = preactivation(1, blk, x0, x1, h0, h1)
+                    let f0 = VectorMath.sigmoidOfNegated(zf0), f1 = VectorMath.sigmoidOfNegated(zf1)
+                    let (zg0, zg1) = preactivation(2, blk, x0, x1, h0, h1)
+                    let g0 = VectorMath.tanhOfDoubled(zg0), g1 = VectorMath.tanhOfDoubled(zg1)
+                    let (zo0, zo1) = preactivation(3, blk, x0, x1, h0, h1)
+                    let o0 = VectorMath.sigmoidOfNegated(zo0), o1 = VectorMath.sigmoidOfNegated(zo1)
+                    let c0 = f0 * vec(cPrev + b0 * sb + blk) + i0 * g0, c1 = f1 * vec(cPrev + b1 * sb + blk) + i1 * g1
+                    let tc0 = VectorMath.tanh(c0), tc1 = VectorMath.tanh(c1)
+                    store(t, b0, blk, cCur, hCur, i0, f0, g0, o0, c0, tc0)
+                    store(t, b1, blk, cCur, hCur, i1, f1, g1, o1, c1, tc1)
+                }
                 if !training {
                     for b in b0...b1 {
-                        let h = vec(hCur + b * vb)
                         for o in 0..<q {
-                            let e = (vec(oCrow + o * vb) * h).hsum() + scalar(oc + o * 4) - yt[b * q + o]
+                            let e = readoutError(o, hCur + b * sb, yt[b * q + o])
                             sse += Double(e * e)
                         }
                     }
@@ -239,7 +262,7 @@ final class LSTMKernel<V: LaneVector>: SequenceKernel {
         ws.zero(offset: oGWx, count: oGWh - oGWx)
         // DZ[T] is the (zero) dz after the last step; rows b >= B must be zero for the sgemm.
         if B < maxBatch { ws.zero(offset: oDZ, count: 4 * (steps + 1) * row) } else { ws.zero(offset: oDZ + 4 * steps * row, count: 4 * row) }
-        ws.zero(offset: oDC, count: B * vb)
+        ws.zero(offset: oDC, count: B * sb)
         let twoScale = 2 * scale
         let one = V(repeating: 1)
         var blockEnd = steps
@@ -247,37 +270,54 @@ final class LSTMKernel<V: LaneVector>: SequenceKernel {
             let hPrev = oH + t * row, hCur = hPrev + row, cPrev = oCs + t * row
             let yt = y + t * B * q
             for b in 0..<B {
-                let h = vec(hCur + b * vb)
-                let dz = oDZ + 4 * ((t + 1) * row + b * vb)
-                var dh0 = V(), dh1 = V()
-                for r in 0..<n {
-                    dh0 = vec(oWhRow + r * vb) * scalar(dz + r * 4) + dh0
-                    dh1 = vec(oWhRow + (n + r) * vb) * scalar(dz + vb + r * 4) + dh1
-                    dh0 = vec(oWhRow + (2 * n + r) * vb) * scalar(dz + 2 * vb + r * 4) + dh0
-                    dh1 = vec(oWhRow + (3 * n + r) * vb) * scalar(dz + 3 * vb + r * 4) + dh1
+                let hb = hCur + b * sb
+                let single = sb == vb  // one block: the readout error is formed where it is used
+                if !single {
+                    for o in 0..<q {
+                        let e = readoutError(o, hb, yt[b * q + o])
+                        sse += Double(e * e)
+                        setScalar(oDY + o * 4, twoScale * e)
+                        setScalar(oGc + o * 4, scalar(oGc + o * 4) + twoScale * e)
+                    }
                 }
-                for o in 0..<q {
-                    let crow = vec(oCrow + o * vb)
-                    let e = (crow * h).hsum() + scalar(oc + o * 4) - yt[b * q + o]
-                    sse += Double(e * e)
-                    let dy = twoScale * e
-                    dh0 = crow * dy + dh0
-                    setVec(oGC + o * vb, h * dy + vec(oGC + o * vb))
-                    setScalar(oGc + o * 4, scalar(oGc + o * 4) + dy)
+                let dz = oDZ + 4 * ((t + 1) * row + b * sb)
+                let gate = oGate + (t * maxBatch + b) * 4 * sb
+                let dzt = oDZ + 4 * (t * row + b * sb)
+                for blk in stride(from: 0, to: sb, by: vb) {
+                    let h = vec(hb + blk)
+                    var dh0 = V(), dh1 = V()
+                    for r in 0..<n {
+                        dh0 = vec(oWhRow + r * sb + blk) * scalar(dz + r * 4) + dh0
+                        dh1 = vec(oWhRow + (n + r) * sb + blk) * scalar(dz + sb + r * 4) + dh1
+                        dh0 = vec(oWhRow + (2 * n + r) * sb + blk) * scalar(dz + 2 * sb + r * 4) + dh0
+                        dh1 = vec(oWhRow + (3 * n + r) * sb + blk) * scalar(dz + 3 * sb + r * 4) + dh1
+                    }
+                    for o in 0..<q {
+                        let crow = vec(oCrow + o * sb + blk)
+                        let dy: Float
+                        if single {
+                            let e = (crow * h).hsum() + scalar(oc + o * 4) - yt[b * q + o]
+                            sse += Double(e * e)
+                            dy = twoScale * e
+                            setScalar(oGc + o * 4, scalar(oGc + o * 4) + dy)
+                        } else {
+                            dy = scalar(oDY + o * 4)
+                        }
+                        dh0 = crow * dy + dh0
+                        setVec(oGC + o * sb + blk, h * dy + vec(oGC + o * sb + blk))
+                    }
+                    let dh = dh0 + dh1
+                    let i = vec(gate + blk), f = vec(gate + sb + blk), g = vec(gate + 2 * sb + blk), o = vec(gate + 3 * sb + blk)
+                    let tc = vec(oTC + (t * maxBatch + b) * sb + blk)
+                    let dcOff = oDC + b * sb + blk
+                    let dc = dh * o * (one - tc * tc) + vec(dcOff)
+                    let dzi = dc * g * i * (one - i)
+                    let dzf = dc * vec(cPrev + b * sb + blk) * f * (one - f)
+                    let dzg = dc * i * (one - g * g)
+                    let dzo = dh * tc * o * (one - o)
+                    setVec(dcOff, dc * f)
+                    setVec(dzt + blk, dzi); setVec(dzt + sb + blk, dzf); setVec(dzt + 2 * sb + blk, dzg); setVec(dzt + 3 * sb + blk, dzo)
                 }
-                let dh = dh0 + dh1
-                let gate = oGate + (t * maxBatch + b) * 4 * vb
-                let i = vec(gate), f = vec(gate + vb), g = vec(gate + 2 * vb), o = vec(gate + 3 * vb)
-                let tc = vec(oTC + (t * maxBatch + b) * vb)
-                let dcOff = oDC + b * vb
-                let dc = dh * o * (one - tc * tc) + vec(dcOff)
-                let dzi = dc * g * i * (one - i)
-                let dzf = dc * vec(cPrev + b * vb) * f * (one - f)
-                let dzg = dc * i * (one - g * g)
-                let dzo = dh * tc * o * (one - o)
-                setVec(dcOff, dc * f)
-                let dzt = oDZ + 4 * (t * row + b * vb)
-                setVec(dzt, dzi); setVec(dzt + vb, dzf); setVec(dzt + 2 * vb, dzg); setVec(dzt + 3 * vb, dzo)
             }
             // dWh of the block of steps just finished, while its DZ and H rows are still in cache.
             if t % blockSteps == 0 {

@@ -1,6 +1,8 @@
-// Fast Float kernel of the ReLU RNN (hidden n <= lanes of V). Twin of RNNReference.
+// Fast Float kernel of the ReLU RNN, any hidden size n. Twin of RNNReference.
 //
-// One vector V holds one state h(t, b) (lanes >= n, padding lanes stay exactly 0).
+// One state h(t, b) is `nb` consecutive vectors V (nb = ceil(n / lanes): 1 up to 16 units, then
+// blocks of 16 lanes; padding lanes stay exactly 0). Every vector operation below runs block by
+// block; with nb = 1 the operations and their order are exactly those of a one-vector kernel.
 // Each step of each sequence is a sum of column vectors scaled by scalars:
 //   forward   a = b + sum_k F[:,k] x_k + sum_j W[:,j] h(t-1)_j;  h(t) = relu(a)
 //   backward  dh = sum_o C[o,:] dy_o + sum_i W[i,:] da(t+1)_i;  da = dh * [h(t) > 0]
@@ -20,29 +22,40 @@ final class RNNKernel<V: LaneVector>: SequenceKernel {
     let maxBatch: Int
     private let n: Int, p: Int, q: Int
     private let vb = MemoryLayout<V>.stride
+    /// Vectors per state, and bytes per state (nb vectors). Only 16-lane kernels are blocked
+    /// (KernelFactory); for 4 and 8 lanes `sb` is the constant `vb`, so the compiler drops the
+    /// block loops there (they cost up to 20% at hidden 2).
+    private let nb: Int, blockedBytes: Int
+    @inline(__always) private var sb: Int { V.scalarCount == 16 ? blockedBytes : vb }
     private let ws: Workspace
     // Byte offsets into ws.
     private let oH: Int, oDA: Int, oWcol: Int, oWrow: Int, oFcol: Int, oBias: Int, oCrow: Int, oc: Int
-    private let oGF: Int, oGb: Int, oGC: Int, oGc: Int, end: Int
+    private let oGF: Int, oGb: Int, oGC: Int, oGc: Int, oDY: Int, end: Int
 
     init(shape: ModelShape, steps: Int, maxBatch: Int) {
-        precondition(shape.cell == .relu && shape.hidden <= V.scalarCount)
+        precondition(shape.cell == .relu)
         self.shape = shape; self.steps = steps; self.maxBatch = maxBatch
         n = shape.hidden; p = shape.inputs; q = shape.outputs
         let vb = MemoryLayout<V>.stride
+        nb = (n + V.scalarCount - 1) / V.scalarCount
+        precondition(V.scalarCount == 16 || nb == 1, "only 16-lane kernels take more than one block")
+        let sb = nb * vb
+        blockedBytes = sb
+        let qBytes = ((q * 4 + vb - 1) / vb) * vb
         oH = 0
-        oDA = oH + (steps + 1) * maxBatch * vb
-        oWcol = oDA + (steps + 1) * maxBatch * vb
-        oWrow = oWcol + n * vb
-        oFcol = oWrow + n * vb
-        oBias = oFcol + p * vb
-        oCrow = oBias + vb
-        oc = oCrow + q * vb
-        oGF = oc + ((q * 4 + vb - 1) / vb) * vb
-        oGb = oGF + p * vb
-        oGC = oGb + vb
-        oGc = oGC + q * vb
-        end = oGc + ((q * 4 + vb - 1) / vb) * vb
+        oDA = oH + (steps + 1) * maxBatch * sb
+        oWcol = oDA + (steps + 1) * maxBatch * sb
+        oWrow = oWcol + n * sb
+        oFcol = oWrow + n * sb
+        oBias = oFcol + p * sb
+        oCrow = oBias + sb
+        oc = oCrow + q * sb
+        oGF = oc + qBytes
+        oGb = oGF + p * sb
+        oGC = oGb + sb
+        oGc = oGC + q * sb
+        oDY = oGc + qBytes
+        end = oDY + qBytes
         ws = Workspace(bytes: end)
         _ = LapackSetup.configured  // OpenBLAS on one thread before the first sgemm
     }
@@ -59,14 +72,14 @@ final class RNNKernel<V: LaneVector>: SequenceKernel {
         ws.zero(offset: oWcol, count: oGF - oWcol)
         for i in 0..<n {
             for j in 0..<n {
-                setScalar(oWcol + j * vb + i * 4, params[W + i * n + j])
-                setScalar(oWrow + i * vb + j * 4, params[W + i * n + j])
+                setScalar(oWcol + j * sb + i * 4, params[W + i * n + j])
+                setScalar(oWrow + i * sb + j * 4, params[W + i * n + j])
             }
-            for k in 0..<p { setScalar(oFcol + k * vb + i * 4, params[F + i * p + k]) }
+            for k in 0..<p { setScalar(oFcol + k * sb + i * 4, params[F + i * p + k]) }
             setScalar(oBias + i * 4, params[b + i])
         }
         for o in 0..<q {
-            for j in 0..<n { setScalar(oCrow + o * vb + j * 4, params[C + o * n + j]) }
+            for j in 0..<n { setScalar(oCrow + o * sb + j * 4, params[C + o * n + j]) }
             setScalar(oc + o * 4, params[c + o])
         }
     }
@@ -76,13 +89,20 @@ final class RNNKernel<V: LaneVector>: SequenceKernel {
         let F = shape.slot("F").offset, b = shape.slot("b").offset
         let C = shape.slot("C").offset, c = shape.slot("c").offset
         for i in 0..<n {
-            for k in 0..<p { grad[F + i * p + k] = scalar(oGF + k * vb + i * 4) }
+            for k in 0..<p { grad[F + i * p + k] = scalar(oGF + k * sb + i * 4) }
             grad[b + i] = scalar(oGb + i * 4)
         }
         for o in 0..<q {
-            for j in 0..<n { grad[C + o * n + j] = scalar(oGC + o * vb + j * 4) }
+            for j in 0..<n { grad[C + o * n + j] = scalar(oGC + o * sb + j * 4) }
             grad[c + o] = scalar(oGc + o * 4)
         }
+    }
+
+    /// C[o,:] h + c[o] - y: the readout error of one state (at byte offset h), block sums in block order.
+    @inline(__always) private func readoutError(_ o: Int, _ h: Int, _ y: Float) -> Float {
+        var dot = (vec(oCrow + o * sb) * vec(h)).hsum()
+        for blk in stride(from: vb, to: sb, by: vb) { dot += (vec(oCrow + o * sb + blk) * vec(h + blk)).hsum() }
+        return dot + scalar(oc + o * 4) - y
     }
 
     func run(params: UnsafePointer<Float>, x: UnsafePointer<Float>, y: UnsafePointer<Float>, batch B: Int,
@@ -90,7 +110,7 @@ final class RNNKernel<V: LaneVector>: SequenceKernel {
         precondition(B >= 1 && B <= maxBatch)
         pack(params)
         let training = grad != nil
-        let rowBytes = maxBatch * vb
+        let rowBytes = maxBatch * sb
         if B < maxBatch && training { ws.zero(offset: oH, count: (steps + 1) * rowBytes) }
         var sse = 0.0
         // Forward sweep. H[0] stays zero (never written).
@@ -98,21 +118,22 @@ final class RNNKernel<V: LaneVector>: SequenceKernel {
             let hPrev = oH + t * rowBytes, hCur = hPrev + rowBytes
             let xt = x + t * B * p, yt = y + t * B * q
             for b in 0..<B {
-                var acc0 = vec(oBias), acc1 = V()
-                for k in 0..<p { acc0 = vec(oFcol + k * vb) * xt[b * p + k] + acc0 }
-                let hp = hPrev + b * vb
-                var j = 0
-                while j + 1 < n {
-                    acc0 = vec(oWcol + j * vb) * scalar(hp + j * 4) + acc0
-                    acc1 = vec(oWcol + (j + 1) * vb) * scalar(hp + (j + 1) * 4) + acc1
-                    j += 2
+                let hp = hPrev + b * sb
+                for blk in stride(from: 0, to: sb, by: vb) {
+                    var acc0 = vec(oBias + blk), acc1 = V()
+                    for k in 0..<p { acc0 = vec(oFcol + k * sb + blk) * xt[b * p + k] + acc0 }
+                    var j = 0
+                    while j + 1 < n {
+                        acc0 = vec(oWcol + j * sb + blk) * scalar(hp + j * 4) + acc0
+                        acc1 = vec(oWcol + (j + 1) * sb + blk) * scalar(hp + (j + 1) * 4) + acc1
+                        j += 2
+                    }
+                    if j < n { acc0 = vec(oWcol + j * sb + blk) * scalar(hp + j * 4) + acc0 }
+                    setVec(hCur + b * sb + blk, Lanes.relu(acc0 + acc1))
                 }
-                if j < n { acc0 = vec(oWcol + j * vb) * scalar(hp + j * 4) + acc0 }
-                let h = Lanes.relu(acc0 + acc1)
-                setVec(hCur + b * vb, h)
                 if !training {
                     for o in 0..<q {
-                        let e = (vec(oCrow + o * vb) * h).hsum() + scalar(oc + o * 4) - yt[b * q + o]
+                        let e = readoutError(o, hCur + b * sb, yt[b * q + o])
                         sse += Double(e * e)
                     }
                 }
@@ -121,7 +142,7 @@ final class RNNKernel<V: LaneVector>: SequenceKernel {
         guard let grad else { return sse }
 
         // Backward sweep.
-        ws.zero(offset: oGF, count: end - oGF)
+        ws.zero(offset: oGF, count: oDY - oGF)
         // DA[T] is the (zero) da of the step after the last; rows b >= B must be zero for the sgemm.
         if B < maxBatch { ws.zero(offset: oDA, count: (steps + 1) * rowBytes) } else { ws.zero(offset: oDA + steps * rowBytes, count: rowBytes) }
         let twoScale = 2 * scale
@@ -129,37 +150,54 @@ final class RNNKernel<V: LaneVector>: SequenceKernel {
             let hPrev = oH + t * rowBytes, hCur = hPrev + rowBytes
             let xt = x + t * B * p, yt = y + t * B * q
             for b in 0..<B {
-                let h = vec(hCur + b * vb)
-                let dan = oDA + (t + 1) * rowBytes + b * vb
-                var dh0 = V(), dh1 = V()
-                var i = 0
-                while i + 1 < n {
-                    dh0 = vec(oWrow + i * vb) * scalar(dan + i * 4) + dh0
-                    dh1 = vec(oWrow + (i + 1) * vb) * scalar(dan + (i + 1) * 4) + dh1
-                    i += 2
+                let hb = hCur + b * sb
+                let single = sb == vb  // one block: the readout error is formed where it is used
+                if !single {
+                    for o in 0..<q {
+                        let e = readoutError(o, hb, yt[b * q + o])
+                        sse += Double(e * e)
+                        setScalar(oDY + o * 4, twoScale * e)
+                        setScalar(oGc + o * 4, scalar(oGc + o * 4) + twoScale * e)
+                    }
                 }
-                if i < n { dh0 = vec(oWrow + i * vb) * scalar(dan + i * 4) + dh0 }
-                for o in 0..<q {
-                    let crow = vec(oCrow + o * vb)
-                    let e = (crow * h).hsum() + scalar(oc + o * 4) - yt[b * q + o]
-                    sse += Double(e * e)
-                    let dy = twoScale * e
-                    dh1 = crow * dy + dh1
-                    setVec(oGC + o * vb, h * dy + vec(oGC + o * vb))
-                    setScalar(oGc + o * 4, scalar(oGc + o * 4) + dy)
+                let dan = oDA + (t + 1) * rowBytes + b * sb
+                for blk in stride(from: 0, to: sb, by: vb) {
+                    let h = vec(hb + blk)
+                    var dh0 = V(), dh1 = V()
+                    var i = 0
+                    while i + 1 < n {
+                        dh0 = vec(oWrow + i * sb + blk) * scalar(dan + i * 4) + dh0
+                        dh1 = vec(oWrow + (i + 1) * sb + blk) * scalar(dan + (i + 1) * 4) + dh1
+                        i += 2
+                    }
+                    if i < n { dh0 = vec(oWrow + i * sb + blk) * scalar(dan + i * 4) + dh0 }
+                    for o in 0..<q {
+                        let crow = vec(oCrow + o * sb + blk)
+                        let dy: Float
+                        if single {
+                            let e = (crow * h).hsum() + scalar(oc + o * 4) - yt[b * q + o]
+                            sse += Double(e * e)
+                            dy = twoScale * e
+                            setScalar(oGc + o * 4, scalar(oGc + o * 4) + dy)
+                        } else {
+                            dy = scalar(oDY + o * 4)
+                        }
+                        dh1 = crow * dy + dh1
+                        setVec(oGC + o * sb + blk, h * dy + vec(oGC + o * sb + blk))
+                    }
+                    let da = Lanes.keep(dh0 + dh1, wherePositive: h)
+                    setVec(oDA + t * rowBytes + b * sb + blk, da)
+                    for k in 0..<p { setVec(oGF + k * sb + blk, da * xt[b * p + k] + vec(oGF + k * sb + blk)) }
+                    setVec(oGb + blk, da + vec(oGb + blk))
                 }
-                let da = Lanes.keep(dh0 + dh1, wherePositive: h)
-                setVec(oDA + t * rowBytes + b * vb, da)
-                for k in 0..<p { setVec(oGF + k * vb, da * xt[b * p + k] + vec(oGF + k * vb)) }
-                setVec(oGb, da + vec(oGb))
             }
         }
         unpack(grad)
-        // dW[i, j] = sum_K DA[K, i] H[K, j] over K = (t, b), t < T: rows of Hp floats.
-        let lanes = Int32(V.scalarCount)
+        // dW[i, j] = sum_K DA[K, i] H[K, j] over K = (t, b), t < T: rows of nb x lanes floats.
+        let ld = Int32(nb * V.scalarCount)
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(n), Int32(n), Int32(steps * maxBatch), 1,
-                    (ws.raw + oDA).assumingMemoryBound(to: Float.self), lanes,
-                    (ws.raw + oH).assumingMemoryBound(to: Float.self), lanes, 0,
+                    (ws.raw + oDA).assumingMemoryBound(to: Float.self), ld,
+                    (ws.raw + oH).assumingMemoryBound(to: Float.self), ld, 0,
                     grad + shape.slot("W").offset, Int32(n))
         return sse
     }

@@ -14,7 +14,8 @@ public protocol SequenceKernel: AnyObject {
 }
 
 public enum KernelFactory {
-    /// The fast SIMD kernel when hidden <= 16 (4, 8 or 16 lanes), else the reference kernel in Float.
+    /// The fast SIMD kernel: one vector of 4, 8 or 16 lanes per state up to 16 hidden units, above
+    /// that blocks of 16 lanes (any size). The reference kernel (Float) only when asked for.
     public static func make(shape: ModelShape, steps: Int, maxBatch: Int, preferReference: Bool = false) -> SequenceKernel {
         if !preferReference {
             let n = shape.hidden
@@ -22,11 +23,11 @@ public enum KernelFactory {
             case .relu:
                 if n <= 4 { return specialized(RNNKernel<SIMD4<Float>>(shape: shape, steps: steps, maxBatch: maxBatch)) }
                 if n <= 8 { return specialized(RNNKernel<SIMD8<Float>>(shape: shape, steps: steps, maxBatch: maxBatch)) }
-                if n <= 16 { return specialized(RNNKernel<SIMD16<Float>>(shape: shape, steps: steps, maxBatch: maxBatch)) }
+                return specialized(RNNKernel<SIMD16<Float>>(shape: shape, steps: steps, maxBatch: maxBatch))
             case .lstm:
                 if n <= 4 { return specialized(LSTMKernel<SIMD4<Float>>(shape: shape, steps: steps, maxBatch: maxBatch)) }
                 if n <= 8 { return specialized(LSTMKernel<SIMD8<Float>>(shape: shape, steps: steps, maxBatch: maxBatch)) }
-                if n <= 16 { return specialized(LSTMKernel<SIMD16<Float>>(shape: shape, steps: steps, maxBatch: maxBatch)) }
+                return specialized(LSTMKernel<SIMD16<Float>>(shape: shape, steps: steps, maxBatch: maxBatch))
             }
         }
         return ReferenceKernel(shape: shape, steps: steps, maxBatch: maxBatch)
@@ -68,7 +69,7 @@ final class Specialized: SequenceKernel {
 }
 
 /// The plain reference kernels behind the `SequenceKernel` interface (Float).
-/// Slow (allocates per call); used for hidden > 16 and as the fast kernels' twin in tests.
+/// Slow (allocates per call); the fast kernels' twin in tests.
 public final class ReferenceKernel: SequenceKernel {
     public let shape: ModelShape
     public let steps: Int
