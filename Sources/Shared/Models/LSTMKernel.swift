@@ -39,8 +39,9 @@ final class LSTMKernel<V: LaneVector>: SequenceKernel {
     @inline(__always) private var sb: Int { V.scalarCount == 16 ? blockedBytes : vb }
     private let ws: Workspace
     private let oH: Int, oCs: Int, oTC: Int, oGate: Int, oDZ: Int, oDC: Int
-    private let oWx: Int, oWhCol: Int, oWhRow: Int, oBias: Int, oCrow: Int, oc: Int
-    private let oGWx: Int, oGb: Int, oGC: Int, oGc: Int, oGWh: Int, oDY: Int, end: Int
+    private let oWx: Int, oWhCol: Int, oWhRow: Int, oBias: Int
+    private let oGWx: Int, oGb: Int, oGWh: Int, end: Int
+    private let readout: KernelReadout<V>
 
     init(shape: ModelShape, steps: Int, maxBatch: Int) {
         precondition(shape.cell == .lstm)
@@ -51,7 +52,6 @@ final class LSTMKernel<V: LaneVector>: SequenceKernel {
         precondition(V.scalarCount == 16 || nb == 1, "only 16-lane kernels take more than one block")
         let sb = nb * vb
         blockedBytes = sb
-        let qPad = ((q * 4 + vb - 1) / vb) * vb
         oH = 0
         oCs = oH + (steps + 1) * maxBatch * sb
         oTC = oCs + (steps + 1) * maxBatch * sb
@@ -62,16 +62,13 @@ final class LSTMKernel<V: LaneVector>: SequenceKernel {
         oWhCol = oWx + 4 * p * sb
         oWhRow = oWhCol + 4 * n * sb
         oBias = oWhRow + 4 * n * sb
-        oCrow = oBias + 4 * sb
-        oc = oCrow + q * sb
-        oGWx = oc + qPad
+        oGWx = oBias + 4 * sb
         oGb = oGWx + 4 * p * sb
-        oGC = oGb + 4 * sb
-        oGc = oGC + q * sb
-        oGWh = oGc + qPad
-        oDY = oGWh + 4 * n * sb
-        end = oDY + qPad
+        oGWh = oGb + 4 * sb
+        let oReadout = oGWh + 4 * n * sb
+        end = oReadout + KernelReadout<V>.bytes(q: q, stateBytes: sb)
         ws = Workspace(bytes: end)
+        readout = KernelReadout(ws: ws, base: oReadout, hidden: n, outputs: q, stateBytes: sb)
         _ = LapackSetup.configured  // OpenBLAS on one thread before the first sgemm
     }
 
@@ -82,7 +79,6 @@ final class LSTMKernel<V: LaneVector>: SequenceKernel {
 
     private func pack(_ params: UnsafePointer<Float>) {
         let Wx = shape.slot("Wx").offset, Wh = shape.slot("Wh").offset, b = shape.slot("b").offset
-        let C = shape.slot("C").offset, c = shape.slot("c").offset
         ws.zero(offset: oWx, count: oGWx - oWx)
         for g in 0..<4 {
             let sc: Float = g == 2 ? 2 : -1  // exact scalings: see preactivation
@@ -96,17 +92,13 @@ final class LSTMKernel<V: LaneVector>: SequenceKernel {
                 setScalar(oBias + g * sb + i * 4, sc * params[b + r])
             }
         }
-        for o in 0..<q {
-            for j in 0..<n { setScalar(oCrow + o * sb + j * 4, params[C + o * n + j]) }
-            setScalar(oc + o * 4, params[c + o])
-        }
+        readout.pack(params, C: shape.slot("C").offset, c: shape.slot("c").offset)
     }
 
     /// Writes every gradient (dWh from the sgemm's output block).
     private func unpack(_ grad: UnsafeMutablePointer<Float>) {
         let Wx = shape.slot("Wx").offset, Wh = shape.slot("Wh").offset, b = shape.slot("b").offset
         let lanes = nb * V.scalarCount
-        let C = shape.slot("C").offset, c = shape.slot("c").offset
         for g in 0..<4 {
             for i in 0..<n {
                 let r = g * n + i
@@ -115,10 +107,7 @@ final class LSTMKernel<V: LaneVector>: SequenceKernel {
                 grad[b + r] = scalar(oGb + g * sb + i * 4)
             }
         }
-        for o in 0..<q {
-            for j in 0..<n { grad[C + o * n + j] = scalar(oGC + o * sb + j * 4) }
-            grad[c + o] = scalar(oGc + o * 4)
-        }
+        readout.unpack(grad, C: shape.slot("C").offset, c: shape.slot("c").offset)
     }
 
     /// Steps per dWh sgemm: DZ and H of 64 steps x 10 sequences (200 KB at 16 units) stay in L2.
@@ -209,12 +198,6 @@ final class LSTMKernel<V: LaneVector>: SequenceKernel {
         setVec(oTC + (t * maxBatch + b) * sb + blk, tc)
     }
 
-    /// C[o,:] h + c[o] - y: the readout error of one state (at byte offset h), block sums in block order.
-    @inline(__always) private func readoutError(_ o: Int, _ h: Int, _ y: Float) -> Float {
-        var dot = (vec(oCrow + o * sb) * vec(h)).hsum()
-        for blk in stride(from: vb, to: sb, by: vb) { dot += (vec(oCrow + o * sb + blk) * vec(h + blk)).hsum() }
-        return dot + scalar(oc + o * 4) - y
-    }
 
     func run(params: UnsafePointer<Float>, x: UnsafePointer<Float>, y: UnsafePointer<Float>, batch B: Int,
              scale: Float, grad: UnsafeMutablePointer<Float>?) -> Double {
@@ -248,18 +231,14 @@ final class LSTMKernel<V: LaneVector>: SequenceKernel {
                     store(t, b1, blk, cCur, hCur, i1, f1, g1, o1, c1, tc1)
                 }
                 if !training {
-                    for b in b0...b1 {
-                        for o in 0..<q {
-                            let e = readoutError(o, hCur + b * sb, yt[b * q + o])
-                            sse += Double(e * e)
-                        }
-                    }
+                    for b in b0...b1 { readout.addSquaredErrors(state: hCur + b * sb, targets: yt + b * q, to: &sse) }
                 }
             }
         }
         guard let grad else { return sse }
 
         ws.zero(offset: oGWx, count: oGWh - oGWx)
+        readout.zeroGradients()
         // DZ[T] is the (zero) dz after the last step; rows b >= B must be zero for the sgemm.
         if B < maxBatch { ws.zero(offset: oDZ, count: 4 * (steps + 1) * row) } else { ws.zero(offset: oDZ + 4 * steps * row, count: 4 * row) }
         ws.zero(offset: oDC, count: B * sb)
@@ -270,16 +249,8 @@ final class LSTMKernel<V: LaneVector>: SequenceKernel {
             let hPrev = oH + t * row, hCur = hPrev + row, cPrev = oCs + t * row
             let yt = y + t * B * q
             for b in 0..<B {
-                let hb = hCur + b * sb
-                let single = sb == vb  // one block: the readout error is formed where it is used
-                if !single {
-                    for o in 0..<q {
-                        let e = readoutError(o, hb, yt[b * q + o])
-                        sse += Double(e * e)
-                        setScalar(oDY + o * 4, twoScale * e)
-                        setScalar(oGc + o * 4, scalar(oGc + o * 4) + twoScale * e)
-                    }
-                }
+                let hb = hCur + b * sb, yb = yt + b * q
+                readout.prepare(state: hb, targets: yb, twoScale: twoScale, sse: &sse)
                 let dz = oDZ + 4 * ((t + 1) * row + b * sb)
                 let gate = oGate + (t * maxBatch + b) * 4 * sb
                 let dzt = oDZ + 4 * (t * row + b * sb)
@@ -292,20 +263,7 @@ final class LSTMKernel<V: LaneVector>: SequenceKernel {
                         dh0 = vec(oWhRow + (2 * n + r) * sb + blk) * scalar(dz + 2 * sb + r * 4) + dh0
                         dh1 = vec(oWhRow + (3 * n + r) * sb + blk) * scalar(dz + 3 * sb + r * 4) + dh1
                     }
-                    for o in 0..<q {
-                        let crow = vec(oCrow + o * sb + blk)
-                        let dy: Float
-                        if single {
-                            let e = (crow * h).hsum() + scalar(oc + o * 4) - yt[b * q + o]
-                            sse += Double(e * e)
-                            dy = twoScale * e
-                            setScalar(oGc + o * 4, scalar(oGc + o * 4) + dy)
-                        } else {
-                            dy = scalar(oDY + o * 4)
-                        }
-                        dh0 = crow * dy + dh0
-                        setVec(oGC + o * sb + blk, h * dy + vec(oGC + o * sb + blk))
-                    }
+                    dh0 = readout.backward(block: blk, h: h, targets: yb, twoScale: twoScale, sse: &sse, dh: dh0)
                     let dh = dh0 + dh1
                     let i = vec(gate + blk), f = vec(gate + sb + blk), g = vec(gate + 2 * sb + blk), o = vec(gate + 3 * sb + blk)
                     let tc = vec(oTC + (t * maxBatch + b) * sb + blk)

@@ -29,8 +29,8 @@ final class RNNKernel<V: LaneVector>: SequenceKernel {
     @inline(__always) private var sb: Int { V.scalarCount == 16 ? blockedBytes : vb }
     private let ws: Workspace
     // Byte offsets into ws.
-    private let oH: Int, oDA: Int, oWcol: Int, oWrow: Int, oFcol: Int, oBias: Int, oCrow: Int, oc: Int
-    private let oGF: Int, oGb: Int, oGC: Int, oGc: Int, oDY: Int, end: Int
+    private let oH: Int, oDA: Int, oWcol: Int, oWrow: Int, oFcol: Int, oBias: Int, oGF: Int, oGb: Int, end: Int
+    private let readout: KernelReadout<V>
 
     init(shape: ModelShape, steps: Int, maxBatch: Int) {
         precondition(shape.cell == .relu)
@@ -41,22 +41,18 @@ final class RNNKernel<V: LaneVector>: SequenceKernel {
         precondition(V.scalarCount == 16 || nb == 1, "only 16-lane kernels take more than one block")
         let sb = nb * vb
         blockedBytes = sb
-        let qBytes = ((q * 4 + vb - 1) / vb) * vb
         oH = 0
         oDA = oH + (steps + 1) * maxBatch * sb
         oWcol = oDA + (steps + 1) * maxBatch * sb
         oWrow = oWcol + n * sb
         oFcol = oWrow + n * sb
         oBias = oFcol + p * sb
-        oCrow = oBias + sb
-        oc = oCrow + q * sb
-        oGF = oc + qBytes
+        oGF = oBias + sb
         oGb = oGF + p * sb
-        oGC = oGb + sb
-        oGc = oGC + q * sb
-        oDY = oGc + qBytes
-        end = oDY + qBytes
+        let oReadout = oGb + sb
+        end = oReadout + KernelReadout<V>.bytes(q: q, stateBytes: sb)
         ws = Workspace(bytes: end)
+        readout = KernelReadout(ws: ws, base: oReadout, hidden: n, outputs: q, stateBytes: sb)
         _ = LapackSetup.configured  // OpenBLAS on one thread before the first sgemm
     }
 
@@ -68,7 +64,6 @@ final class RNNKernel<V: LaneVector>: SequenceKernel {
     /// Copies the flat parameters into padded column/row vectors.
     private func pack(_ params: UnsafePointer<Float>) {
         let W = shape.slot("W").offset, F = shape.slot("F").offset, b = shape.slot("b").offset
-        let C = shape.slot("C").offset, c = shape.slot("c").offset
         ws.zero(offset: oWcol, count: oGF - oWcol)
         for i in 0..<n {
             for j in 0..<n {
@@ -78,31 +73,30 @@ final class RNNKernel<V: LaneVector>: SequenceKernel {
             for k in 0..<p { setScalar(oFcol + k * sb + i * 4, params[F + i * p + k]) }
             setScalar(oBias + i * 4, params[b + i])
         }
-        for o in 0..<q {
-            for j in 0..<n { setScalar(oCrow + o * sb + j * 4, params[C + o * n + j]) }
-            setScalar(oc + o * 4, params[c + o])
-        }
+        readout.pack(params, C: shape.slot("C").offset, c: shape.slot("c").offset)
     }
 
     /// Writes every gradient except dW (which the sgemm writes).
     private func unpack(_ grad: UnsafeMutablePointer<Float>) {
         let F = shape.slot("F").offset, b = shape.slot("b").offset
-        let C = shape.slot("C").offset, c = shape.slot("c").offset
         for i in 0..<n {
             for k in 0..<p { grad[F + i * p + k] = scalar(oGF + k * sb + i * 4) }
             grad[b + i] = scalar(oGb + i * 4)
         }
-        for o in 0..<q {
-            for j in 0..<n { grad[C + o * n + j] = scalar(oGC + o * sb + j * 4) }
-            grad[c + o] = scalar(oGc + o * 4)
-        }
+        readout.unpack(grad, C: shape.slot("C").offset, c: shape.slot("c").offset)
     }
 
-    /// C[o,:] h + c[o] - y: the readout error of one state (at byte offset h), block sums in block order.
-    @inline(__always) private func readoutError(_ o: Int, _ h: Int, _ y: Float) -> Float {
-        var dot = (vec(oCrow + o * sb) * vec(h)).hsum()
-        for blk in stride(from: vb, to: sb, by: vb) { dot += (vec(oCrow + o * sb + blk) * vec(h + blk)).hsum() }
-        return dot + scalar(oc + o * 4) - y
+    /// Block `blk` of sum_j M[:,j] s_j over j < n, with M's columns at `cols` (one state apart)
+    /// and the scalars s_j at byte offset `s`: even j into a0, odd j into a1 (two chains).
+    @inline(__always) private func columnSum(_ cols: Int, _ blk: Int, _ s: Int, _ a0: V, _ a1: V) -> (V, V) {
+        var a0 = a0, a1 = a1, j = 0
+        while j + 1 < n {
+            a0 = vec(cols + j * sb + blk) * scalar(s + j * 4) + a0
+            a1 = vec(cols + (j + 1) * sb + blk) * scalar(s + (j + 1) * 4) + a1
+            j += 2
+        }
+        if j < n { a0 = vec(cols + j * sb + blk) * scalar(s + j * 4) + a0 }
+        return (a0, a1)
     }
 
     func run(params: UnsafePointer<Float>, x: UnsafePointer<Float>, y: UnsafePointer<Float>, batch B: Int,
@@ -120,29 +114,19 @@ final class RNNKernel<V: LaneVector>: SequenceKernel {
             for b in 0..<B {
                 let hp = hPrev + b * sb
                 for blk in stride(from: 0, to: sb, by: vb) {
-                    var acc0 = vec(oBias + blk), acc1 = V()
+                    var acc0 = vec(oBias + blk)
                     for k in 0..<p { acc0 = vec(oFcol + k * sb + blk) * xt[b * p + k] + acc0 }
-                    var j = 0
-                    while j + 1 < n {
-                        acc0 = vec(oWcol + j * sb + blk) * scalar(hp + j * 4) + acc0
-                        acc1 = vec(oWcol + (j + 1) * sb + blk) * scalar(hp + (j + 1) * 4) + acc1
-                        j += 2
-                    }
-                    if j < n { acc0 = vec(oWcol + j * sb + blk) * scalar(hp + j * 4) + acc0 }
-                    setVec(hCur + b * sb + blk, Lanes.relu(acc0 + acc1))
+                    let (a0, a1) = columnSum(oWcol, blk, hp, acc0, V())
+                    setVec(hCur + b * sb + blk, Lanes.relu(a0 + a1))
                 }
-                if !training {
-                    for o in 0..<q {
-                        let e = readoutError(o, hCur + b * sb, yt[b * q + o])
-                        sse += Double(e * e)
-                    }
-                }
+                if !training { readout.addSquaredErrors(state: hCur + b * sb, targets: yt + b * q, to: &sse) }
             }
         }
         guard let grad else { return sse }
 
         // Backward sweep.
-        ws.zero(offset: oGF, count: oDY - oGF)
+        ws.zero(offset: oGF, count: oGb + sb - oGF)
+        readout.zeroGradients()
         // DA[T] is the (zero) da of the step after the last; rows b >= B must be zero for the sgemm.
         if B < maxBatch { ws.zero(offset: oDA, count: (steps + 1) * rowBytes) } else { ws.zero(offset: oDA + steps * rowBytes, count: rowBytes) }
         let twoScale = 2 * scale
@@ -150,41 +134,14 @@ final class RNNKernel<V: LaneVector>: SequenceKernel {
             let hPrev = oH + t * rowBytes, hCur = hPrev + rowBytes
             let xt = x + t * B * p, yt = y + t * B * q
             for b in 0..<B {
-                let hb = hCur + b * sb
-                let single = sb == vb  // one block: the readout error is formed where it is used
-                if !single {
-                    for o in 0..<q {
-                        let e = readoutError(o, hb, yt[b * q + o])
-                        sse += Double(e * e)
-                        setScalar(oDY + o * 4, twoScale * e)
-                        setScalar(oGc + o * 4, scalar(oGc + o * 4) + twoScale * e)
-                    }
-                }
+                let hb = hCur + b * sb, yb = yt + b * q
+                readout.prepare(state: hb, targets: yb, twoScale: twoScale, sse: &sse)
                 let dan = oDA + (t + 1) * rowBytes + b * sb
                 for blk in stride(from: 0, to: sb, by: vb) {
                     let h = vec(hb + blk)
-                    var dh0 = V(), dh1 = V()
-                    var i = 0
-                    while i + 1 < n {
-                        dh0 = vec(oWrow + i * sb + blk) * scalar(dan + i * 4) + dh0
-                        dh1 = vec(oWrow + (i + 1) * sb + blk) * scalar(dan + (i + 1) * 4) + dh1
-                        i += 2
-                    }
-                    if i < n { dh0 = vec(oWrow + i * sb + blk) * scalar(dan + i * 4) + dh0 }
-                    for o in 0..<q {
-                        let crow = vec(oCrow + o * sb + blk)
-                        let dy: Float
-                        if single {
-                            let e = (crow * h).hsum() + scalar(oc + o * 4) - yt[b * q + o]
-                            sse += Double(e * e)
-                            dy = twoScale * e
-                            setScalar(oGc + o * 4, scalar(oGc + o * 4) + dy)
-                        } else {
-                            dy = scalar(oDY + o * 4)
-                        }
-                        dh1 = crow * dy + dh1
-                        setVec(oGC + o * sb + blk, h * dy + vec(oGC + o * sb + blk))
-                    }
+                    // dh = sum_i W[i,:] da(t+1)_i (rows of W are the columns of W^T) + C^T dy.
+                    let (dh0, dhW1) = columnSum(oWrow, blk, dan, V(), V())
+                    let dh1 = readout.backward(block: blk, h: h, targets: yb, twoScale: twoScale, sse: &sse, dh: dhW1)
                     let da = Lanes.keep(dh0 + dh1, wherePositive: h)
                     setVec(oDA + t * rowBytes + b * sb + blk, da)
                     for k in 0..<p { setVec(oGF + k * sb + blk, da * xt[b * p + k] + vec(oGF + k * sb + blk)) }
