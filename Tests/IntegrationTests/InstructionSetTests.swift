@@ -55,6 +55,37 @@ import Testing
     }
 }
 
+extension InstructionSetTests {
+    /// glibc picks its libm variants by CPU: on this machine `cos` and `log` run as __cos_fma and
+    /// __ieee754_log_fma, and with GLIBC_TUNABLES=glibc.cpu.hwcaps=-AVX2,-FMA (what a CPU without
+    /// FMA gets) as __cos_avx and __ieee754_log_avx, which differ in the last bit for about 0.07%
+    /// (cos) and 0.01% (log) of arguments (measured over 4 million uniform draws). The data path
+    /// rounds every Gaussian draw to Float, which absorbs those differences: outcomes must not
+    /// change. The first spec draws ~100,000 Gaussians, so some dozens of them differ in Double.
+    @Test(.enabled(if: (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?.contains(" fma ") == true,
+                   "this CPU has no FMA: glibc already runs its non-FMA libm here"))
+    func libmWithoutFMAGivesTheSameBits() throws {
+        try Bin.require()
+        let scratch = try Scratch("libm")
+        var big = SyntheticSpec(model: .rnn, hidden: 4, realization: 5, seed: 2, epochs: 1)
+        big.sequences = 100; big.trainSequences = 70; big.steps = 500
+        let specs = [("rnn-big", JobSpec(synthetic: big))] + Self.specs.filter { ["urnn-6", "lstm-8", "theorem1", "theorem2"].contains($0.0) }
+        for (name, spec) in specs {
+            let path = try scratch.write("\(name).json", try JSON.string(spec))
+            var outputs: [String] = []
+            for tunables in ["", "glibc.cpu.hwcaps=-AVX2,-FMA"] {
+                let c = try Child(Bin.worker, ["exec", "--spec", path, "--quiet"], name: "exec-\(name)-\(outputs.count)", in: scratch,
+                                  environment: ["GLIBC_TUNABLES": tunables])
+                try #require(c.waitExit(timeout: 120), "\(name): exec did not finish\n\(c.diagnostics)")
+                try #require(c.process.terminationStatus == 0, "\(name): exec failed\n\(c.diagnostics)")
+                outputs.append(c.stdout)
+            }
+            #expect(outputs[0].contains("\"status\""))
+            #expect(outputs[0] == outputs[1], "\(name): with FMA libm\n\(outputs[0])\nwithout\n\(outputs[1])")
+        }
+    }
+}
+
 /// `URNN_ISA=baseline swift build -c release --product urnn-worker --scratch-path .build-baseline`.
 enum BaselineBuild {
     static let scratchPath = Bin.packageRoot.appendingPathComponent(".build-baseline")
