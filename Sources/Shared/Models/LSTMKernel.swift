@@ -8,7 +8,8 @@
 //   backward  dh = sum_o C[o,:] dy_o + sum_{g,r} Wh_g[r,:] dz_g(t+1)_r
 //             dc = dh o (1 - tanh^2 c) + dc(t+1) f(t+1);  dz_i = dc g i(1-i);  dz_f = dc c(t-1) f(1-f)
 //             dz_g = dc i (1-g^2);  dz_o = dh tanh(c) o(1-o);  dWx_g[:,k] += dz_g x_k; db_g += dz_g
-//   dWh = DZ^T H over all (t, b): one sgemm for the four gates per block of 64 steps (OpenBLAS; see RNNKernel).
+//   dWh = DZ^T H over all (t, b), per block of 64 steps while DZ and H are in cache (OuterProduct:
+//   a fixed summation order, no BLAS, so the same bits on every CPU).
 // Gates use VectorMath's sigmoid/tanh (abs. error < 3e-7), the reference uses libm.
 //
 // Speed (docs/EXPERIMENTS.md, Benchmark): the step is bound by the latency of the gate chains
@@ -23,8 +24,6 @@
 // bit-identical), each gate's non-linearity follows its sum (fewer spills), and dWx, db are
 // summed per 64-step block from DZ with register accumulators (same order, same bits) instead
 // of load-add-store per step. Pairing sequences in the dh product was slower again.
-
-import CLapack
 
 final class LSTMKernel<V: LaneVector>: SequenceKernel {
     let shape: ModelShape
@@ -69,7 +68,6 @@ final class LSTMKernel<V: LaneVector>: SequenceKernel {
         end = oReadout + KernelReadout<V>.bytes(q: q, stateBytes: sb)
         ws = Workspace(bytes: end)
         readout = KernelReadout(ws: ws, base: oReadout, hidden: n, outputs: q, stateBytes: sb)
-        _ = LapackSetup.configured  // OpenBLAS on one thread before the first sgemm
     }
 
     @inline(__always) private func vec(_ off: Int) -> V { ws.raw.load(fromByteOffset: off, as: V.self) }
@@ -95,35 +93,22 @@ final class LSTMKernel<V: LaneVector>: SequenceKernel {
         readout.pack(params, C: shape.slot("C").offset, c: shape.slot("c").offset)
     }
 
-    /// Writes every gradient (dWh from the sgemm's output block).
+    /// Writes every gradient.
     private func unpack(_ grad: UnsafeMutablePointer<Float>) {
         let Wx = shape.slot("Wx").offset, Wh = shape.slot("Wh").offset, b = shape.slot("b").offset
-        let lanes = nb * V.scalarCount
         for g in 0..<4 {
             for i in 0..<n {
                 let r = g * n + i
                 for k in 0..<p { grad[Wx + r * p + k] = scalar(oGWx + (g * p + k) * sb + i * 4) }
-                for j in 0..<n { grad[Wh + r * n + j] = scalar(oGWh + ((g * lanes + i) * n + j) * 4) }
+                for j in 0..<n { grad[Wh + r * n + j] = scalar(oGWh + r * sb + j * 4) }
                 grad[b + r] = scalar(oGb + g * sb + i * 4)
             }
         }
         readout.unpack(grad, C: shape.slot("C").offset, c: shape.slot("c").offset)
     }
 
-    /// Steps per dWh sgemm: DZ and H of 64 steps x 10 sequences (200 KB at 16 units) stay in L2.
+    /// Steps per dWh block: DZ and H of 64 steps x 10 sequences (200 KB at 16 units) stay in L2.
     private let blockSteps = 64
-
-    /// dWh[g n + i, j] (+)= sum_K DZ[K, g lanes + i] H[K, j] over K = (t, b), t0 <= t < t1 (lanes =
-    /// nb x lanes of V, the padded state): all four gates in one call (H is packed once), into
-    /// [4 lanes, n]; unpack drops the padding rows.
-    /// Blocks are fixed (t0 a multiple of blockSteps), so the summation order is too.
-    private func accumulateDWh(from t0: Int, to t1: Int, first: Bool) {
-        let lanes = nb * V.scalarCount, row = maxBatch * sb
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(4 * lanes), Int32(n), Int32((t1 - t0) * maxBatch), 1,
-                    (ws.raw + oDZ + 4 * t0 * row).assumingMemoryBound(to: Float.self), Int32(4 * lanes),
-                    (ws.raw + oH + t0 * row).assumingMemoryBound(to: Float.self), Int32(lanes), first ? 0 : 1,
-                    (ws.raw + oGWh).assumingMemoryBound(to: Float.self), Int32(n))
-    }
 
     /// dWx_g[:,k] += dz_g x_k and db_g += dz_g over t1 > t >= t0 (descending), b ascending: the
     /// order of the step loop, so the sums are the same; accumulators stay in registers.
@@ -205,7 +190,6 @@ final class LSTMKernel<V: LaneVector>: SequenceKernel {
         pack(params)
         let training = grad != nil
         let row = maxBatch * sb
-        if B < maxBatch && training { ws.zero(offset: oH, count: (steps + 1) * row) }
         var sse = 0.0
         for t in 0..<steps {
             let hPrev = oH + t * row, hCur = hPrev + row, cPrev = oCs + t * row, cCur = cPrev + row
@@ -237,10 +221,10 @@ final class LSTMKernel<V: LaneVector>: SequenceKernel {
         }
         guard let grad else { return sse }
 
-        ws.zero(offset: oGWx, count: oGWh - oGWx)
+        ws.zero(offset: oGWx, count: oGWh + 4 * n * sb - oGWx)
         readout.zeroGradients()
-        // DZ[T] is the (zero) dz after the last step; rows b >= B must be zero for the sgemm.
-        if B < maxBatch { ws.zero(offset: oDZ, count: 4 * (steps + 1) * row) } else { ws.zero(offset: oDZ + 4 * steps * row, count: 4 * row) }
+        // DZ[T] is the (zero) dz after the last step. (Rows b >= B are never read.)
+        ws.zero(offset: oDZ + 4 * steps * row, count: 4 * row)
         ws.zero(offset: oDC, count: B * sb)
         let twoScale = 2 * scale
         let one = V(repeating: 1)
@@ -279,7 +263,9 @@ final class LSTMKernel<V: LaneVector>: SequenceKernel {
             }
             // dWh of the block of steps just finished, while its DZ and H rows are still in cache.
             if t % blockSteps == 0 {
-                accumulateDWh(from: t, to: blockEnd, first: blockEnd == steps)
+                // dWh += sum over the block of dz(t) h(t-1)^T, all four gates (H row t is h(t-1)).
+                OuterProduct.accumulate(V.self, ws: ws, g: oGWh, a: oDZ, aRow: 4 * sb, h: oH, n: n, groups: 4, sb: sb,
+                                        maxBatch: maxBatch, batch: B, from: t, to: blockEnd)
                 accumulateDWxDb(x: x, batch: B, from: t, to: blockEnd)
                 blockEnd = t
             }

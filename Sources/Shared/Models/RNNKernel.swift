@@ -7,14 +7,13 @@
 //   forward   a = b + sum_k F[:,k] x_k + sum_j W[:,j] h(t-1)_j;  h(t) = relu(a)
 //   backward  dh = sum_o C[o,:] dy_o + sum_i W[i,:] da(t+1)_i;  da = dh * [h(t) > 0]
 //             dF[:,k] += da x_k;  db += da;  dC[o,:] += dy_o h(t);  dc += dy
-//   after the sweep: dW = sum over (t, b) of da(t) h(t-1)^T = DA^T H  (one sgemm, K = T maxB)
+//   dW = sum over (t, b) of da(t) h(t-1)^T, per block of 64 steps while DA and H are in cache
+//   (OuterProduct: a fixed summation order, no BLAS)
 // The readout is evaluated in the backward sweep (where h(t) is at hand), so the
 // forward sweep of a training batch only runs the recurrence.
 // Memory: states and da, each [(T+1), maxB] vectors, reused for every batch; nothing is allocated per call.
-// The outer-product sum dW runs in OpenBLAS's sgemm (AVX2 where the CPU has it): the one
-// place where results may differ in the last bits between CPU types (docs/EXPERIMENTS.md).
-
-import CLapack
+// Only IEEE multiplies and adds, lane-wise, in orders fixed by the code: the same bits on every
+// x86-64 CPU (docs/ARCHITECTURE.md, "Determinism").
 
 final class RNNKernel<V: LaneVector>: SequenceKernel {
     let shape: ModelShape
@@ -29,7 +28,7 @@ final class RNNKernel<V: LaneVector>: SequenceKernel {
     @inline(__always) private var sb: Int { V.scalarCount == 16 ? blockedBytes : vb }
     private let ws: Workspace
     // Byte offsets into ws.
-    private let oH: Int, oDA: Int, oWcol: Int, oWrow: Int, oFcol: Int, oBias: Int, oGF: Int, oGb: Int, end: Int
+    private let oH: Int, oDA: Int, oWcol: Int, oWrow: Int, oFcol: Int, oBias: Int, oGF: Int, oGb: Int, oGW: Int, end: Int
     private let readout: KernelReadout<V>
 
     init(shape: ModelShape, steps: Int, maxBatch: Int) {
@@ -49,11 +48,11 @@ final class RNNKernel<V: LaneVector>: SequenceKernel {
         oBias = oFcol + p * sb
         oGF = oBias + sb
         oGb = oGF + p * sb
-        let oReadout = oGb + sb
+        oGW = oGb + sb
+        let oReadout = oGW + n * sb
         end = oReadout + KernelReadout<V>.bytes(q: q, stateBytes: sb)
         ws = Workspace(bytes: end)
         readout = KernelReadout(ws: ws, base: oReadout, hidden: n, outputs: q, stateBytes: sb)
-        _ = LapackSetup.configured  // OpenBLAS on one thread before the first sgemm
     }
 
     @inline(__always) private func vec(_ off: Int) -> V { ws.raw.load(fromByteOffset: off, as: V.self) }
@@ -76,10 +75,11 @@ final class RNNKernel<V: LaneVector>: SequenceKernel {
         readout.pack(params, C: shape.slot("C").offset, c: shape.slot("c").offset)
     }
 
-    /// Writes every gradient except dW (which the sgemm writes).
+    /// Writes every gradient.
     private func unpack(_ grad: UnsafeMutablePointer<Float>) {
-        let F = shape.slot("F").offset, b = shape.slot("b").offset
+        let W = shape.slot("W").offset, F = shape.slot("F").offset, b = shape.slot("b").offset
         for i in 0..<n {
+            for j in 0..<n { grad[W + i * n + j] = scalar(oGW + i * sb + j * 4) }
             for k in 0..<p { grad[F + i * p + k] = scalar(oGF + k * sb + i * 4) }
             grad[b + i] = scalar(oGb + i * 4)
         }
@@ -99,13 +99,15 @@ final class RNNKernel<V: LaneVector>: SequenceKernel {
         return (a0, a1)
     }
 
+    /// Steps per dW block: DA and H of 64 steps x 10 sequences stay in cache.
+    private let blockSteps = 64
+
     func run(params: UnsafePointer<Float>, x: UnsafePointer<Float>, y: UnsafePointer<Float>, batch B: Int,
              scale: Float, grad: UnsafeMutablePointer<Float>?) -> Double {
         precondition(B >= 1 && B <= maxBatch)
         pack(params)
         let training = grad != nil
         let rowBytes = maxBatch * sb
-        if B < maxBatch && training { ws.zero(offset: oH, count: (steps + 1) * rowBytes) }
         var sse = 0.0
         // Forward sweep. H[0] stays zero (never written).
         for t in 0..<steps {
@@ -125,11 +127,12 @@ final class RNNKernel<V: LaneVector>: SequenceKernel {
         guard let grad else { return sse }
 
         // Backward sweep.
-        ws.zero(offset: oGF, count: oGb + sb - oGF)
+        ws.zero(offset: oGF, count: oGW + n * sb - oGF)
         readout.zeroGradients()
-        // DA[T] is the (zero) da of the step after the last; rows b >= B must be zero for the sgemm.
-        if B < maxBatch { ws.zero(offset: oDA, count: (steps + 1) * rowBytes) } else { ws.zero(offset: oDA + steps * rowBytes, count: rowBytes) }
+        // DA[T] is the (zero) da of the step after the last. (Rows b >= B are never read.)
+        ws.zero(offset: oDA + steps * rowBytes, count: rowBytes)
         let twoScale = 2 * scale
+        var blockEnd = steps
         for t in stride(from: steps - 1, through: 0, by: -1) {
             let hPrev = oH + t * rowBytes, hCur = hPrev + rowBytes
             let xt = x + t * B * p, yt = y + t * B * q
@@ -148,14 +151,14 @@ final class RNNKernel<V: LaneVector>: SequenceKernel {
                     setVec(oGb + blk, da + vec(oGb + blk))
                 }
             }
+            // dW += sum over the block of steps just finished of da(t) h(t-1)^T (H row t is h(t-1)).
+            if t % blockSteps == 0 {
+                OuterProduct.accumulate(V.self, ws: ws, g: oGW, a: oDA, aRow: sb, h: oH, n: n, groups: 1, sb: sb,
+                                        maxBatch: maxBatch, batch: B, from: t, to: blockEnd)
+                blockEnd = t
+            }
         }
         unpack(grad)
-        // dW[i, j] = sum_K DA[K, i] H[K, j] over K = (t, b), t < T: rows of nb x lanes floats.
-        let ld = Int32(nb * V.scalarCount)
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(n), Int32(n), Int32(steps * maxBatch), 1,
-                    (ws.raw + oDA).assumingMemoryBound(to: Float.self), ld,
-                    (ws.raw + oH).assumingMemoryBound(to: Float.self), ld, 0,
-                    grad + shape.slot("W").offset, Int32(n))
         return sse
     }
 }
