@@ -1,15 +1,22 @@
-// Matrix projections by LAPACK's SVD (dgesvd), in Double. Used after every
-// optimizer step: the URNN's W <- U V^T (the orthogonal polar factor, which is
-// the closest orthogonal matrix to W in Frobenius and spectral norm), and the
-// contractive RNN's W <- U min(S, 1) V^T. Also the spectral norm, and the
+// Matrix projections by a one-sided Jacobi SVD written in Swift (JacobiSVD.swift), in
+// Double. Used after every optimizer step: the URNN's W <- U V^T (the orthogonal polar
+// factor, which is the closest orthogonal matrix to W in Frobenius and spectral norm), and
+// the contractive RNN's W <- U min(S, 1) V^T. Also the spectral norm, and the
 // orthonormal-columns factor used by the orthogonal initializer.
 //
-// All matrices are row-major [rows, cols] arrays; LAPACK is called column-major
+// Why not LAPACK: OpenBLAS picks the BLAS kernels under dgesvd by CPU model at run time, so
+// the last bits of the SVD, and thus of URNN and contractive training, could differ between
+// CPU models. The Jacobi SVD uses only IEEE +, -, *, / and sqrt in an order fixed by the code,
+// so it gives the same bits on every CPU. LAPACK's dgesvd stays as the reference twin in the
+// tests (JacobiSVDTests).
+//
+// All matrices here are row-major [rows, cols] arrays; the SVD's factors are column-major
 // (the copies are explicit, the sizes tiny).
 
 import CLapack
 
-/// A LAPACK routine reported failure (`info` as LAPACK returns it).
+/// The SVD failed: `routine` "jacobi-svd" with `info` -1 for a NaN or infinite entry, or the
+/// number of sweeps after which it had not converged (see JacobiSVD).
 public struct LinearAlgebraError: Error, CustomStringConvertible, Sendable, Equatable {
     public var routine: String
     public var info: Int
@@ -17,6 +24,7 @@ public struct LinearAlgebraError: Error, CustomStringConvertible, Sendable, Equa
 }
 
 /// Pins OpenBLAS to one thread, once per process: jobs are parallel, steps are not.
+/// (The SVD no longer uses OpenBLAS; the kernels' cblas_sgemm still does.)
 enum LapackSetup {
     static let configured: Bool = {
         openblas_set_num_threads(1)
@@ -25,27 +33,16 @@ enum LapackSetup {
 }
 
 public enum MatrixProjection {
-    /// Full SVD of a row-major rows x cols matrix A = U diag(s) V^T.
+    /// Full SVD of a row-major rows x cols matrix A = U diag(s) V^T (one-sided Jacobi, JacobiSVD).
     /// Returns column-major U [rows x rows], s (descending, min(rows, cols)), column-major V^T [cols x cols].
+    /// Throws `LinearAlgebraError` for a non-finite entry or if the sweeps do not converge.
     static func svdColumnMajor(_ a: [Double], rows m: Int, cols n: Int) throws -> (u: [Double], s: [Double], vt: [Double]) {
-        precondition(a.count == m * n, "matrix size mismatch")
-        _ = LapackSetup.configured
-        var colMajor = [Double](repeating: 0, count: m * n)
-        for i in 0..<m { for j in 0..<n { colMajor[i + j * m] = a[i * n + j] } }
-        var s = [Double](repeating: 0, count: min(m, n))
-        var u = [Double](repeating: 0, count: m * m)
-        var vt = [Double](repeating: 0, count: n * n)
-        var superb = [Double](repeating: 0, count: max(1, min(m, n) - 1))
-        let job = CChar(UInt8(ascii: "A"))
-        let info = LAPACKE_dgesvd(LAPACK_COL_MAJOR, job, job, LapackInt(m), LapackInt(n), &colMajor, LapackInt(m),
-                                  &s, &u, LapackInt(m), &vt, LapackInt(n), &superb)
-        guard info == 0 else { throw LinearAlgebraError(routine: "dgesvd", info: Int(info)) }
-        return (u, s, vt)
+        try JacobiSVD.decompose(a, rows: m, cols: n, vectors: true)
     }
 
-    /// Singular values of a row-major rows x cols matrix, descending.
+    /// Singular values of a row-major rows x cols matrix, descending (the same bits as `svdColumnMajor`'s s).
     public static func singularValues(_ a: [Double], rows: Int, cols: Int) throws -> [Double] {
-        try svdColumnMajor(a, rows: rows, cols: cols).s
+        try JacobiSVD.decompose(a, rows: rows, cols: cols, vectors: false).s
     }
 
     /// ||A||_2, the largest singular value.

@@ -1,25 +1,30 @@
-// The few LAPACK calls the theory module needs, behind a safe API.
-// LAPACKE's row-major layout is used for clarity; it transposes internally,
-// which costs nothing that matters at these sizes (n <= 128).
-
-import CLapack
+// The dense linear algebra the theory module needs, behind a safe API: the SVD and what is
+// built from it. The SVD is the project's one-sided Jacobi SVD in Swift (JacobiSVD.swift, via
+// MatrixProjection), bit-identical on every CPU model; the file's name is from when it called
+// LAPACK's dgesvd, which now only serves as the tests' reference twin.
 
 /// Singular value decomposition and what is built from it.
 public enum DenseLinearAlgebra {
-    /// A = U diag(s) V^T with U (r x r), V^T (c x c) orthogonal and s descending (LAPACK dgesvd).
+    /// A = U diag(s) V^T with U (r x r), V^T (c x c) orthogonal and s descending (one-sided Jacobi SVD).
     public static func svd(_ a: Matrix) throws(TheoryError) -> (u: Matrix, s: [Double], vt: Matrix) {
         let r = a.rows, c = a.cols
         guard r > 0, c > 0 else { return (Matrix.identity(r), [], Matrix.identity(c)) }
-        guard a.isFinite else { throw TheoryError.lapack(routine: "dgesvd", info: -6, detail: "matrix has non-finite entries") }
-        // The one dgesvd wrapper of the project (also pins OpenBLAS to one thread, so results do
-        // not depend on a machine's core count); it returns U and V^T column-major.
+        guard a.isFinite else { throw nonFinite }
+        // The one SVD of the project; it returns U and V^T column-major.
         let f: (u: [Double], s: [Double], vt: [Double])
-        do { f = try MatrixProjection.svdColumnMajor(a.data, rows: r, cols: c) } catch let e as LinearAlgebraError {
-            throw TheoryError.lapack(routine: e.routine, info: e.info, detail: "SVD of a \(r)x\(c) matrix failed")
-        } catch {
-            throw TheoryError.lapack(routine: "dgesvd", info: -1, detail: "SVD of a \(r)x\(c) matrix failed: \(error)")
+        do { f = try MatrixProjection.svdColumnMajor(a.data, rows: r, cols: c) } catch {
+            throw failure(error, "SVD of a \(r)x\(c) matrix failed")
         }
         return (Matrix(rows: r, cols: r, data: transposed(f.u, n: r)), f.s, Matrix(rows: c, cols: c, data: transposed(f.vt, n: c)))
+    }
+
+    private static var nonFinite: TheoryError {
+        .lapack(routine: JacobiSVD.routine, info: JacobiSVD.nonFiniteInfo, detail: "matrix has non-finite entries")
+    }
+
+    private static func failure(_ error: any Error, _ detail: String) -> TheoryError {
+        if let e = error as? LinearAlgebraError { return .lapack(routine: e.routine, info: e.info, detail: detail) }
+        return .lapack(routine: JacobiSVD.routine, info: 0, detail: "\(detail): \(error)")
     }
 
     /// Row-major copy of a column-major square n x n matrix.
@@ -29,21 +34,14 @@ public enum DenseLinearAlgebra {
         return out
     }
 
-    /// Singular values only, descending.
+    /// Singular values only, descending (the same bits as `svd`'s s).
     public static func singularValues(_ a: Matrix) throws(TheoryError) -> [Double] {
         let r = a.rows, c = a.cols
         guard r > 0, c > 0 else { return [] }
-        guard a.isFinite else { throw TheoryError.lapack(routine: "dgesvd", info: -6, detail: "matrix has non-finite entries") }
-        _ = LapackSetup.configured
-        var work = a.data
-        var s = [Double](repeating: 0, count: min(r, c))
-        var dummyU = [Double](repeating: 0, count: 1), dummyV = [Double](repeating: 0, count: 1)
-        var superb = [Double](repeating: 0, count: max(1, min(r, c) - 1))
-        let none = CChar(UInt8(ascii: "N"))
-        let info = LAPACKE_dgesvd(Int32(LAPACK_ROW_MAJOR), none, none, LapackInt(r), LapackInt(c), &work, LapackInt(c),
-                                  &s, &dummyU, 1, &dummyV, 1, &superb)
-        guard info == 0 else { throw TheoryError.lapack(routine: "dgesvd", info: Int(info), detail: "singular values of a \(r)x\(c) matrix failed") }
-        return s
+        guard a.isFinite else { throw nonFinite }
+        do { return try MatrixProjection.singularValues(a.data, rows: r, cols: c) } catch {
+            throw failure(error, "singular values of a \(r)x\(c) matrix failed")
+        }
     }
 
     /// Spectral norm ||A||_2 = largest singular value (0 for an empty matrix).

@@ -10,7 +10,7 @@ public enum TheoryError: Error, CustomStringConvertible, Sendable, Equatable {
     case inputOutOfBound(step: Int, norm: Double, bound: Double)
     /// The model has no input bound M, which the construction needs.
     case missingInputBound
-    /// A LAPACK routine reported failure.
+    /// The SVD (routine "jacobi-svd", the project's Swift SVD; the case name is from when it was LAPACK) failed.
     case lapack(routine: String, info: Int, detail: String)
     /// A bad argument to a demonstration (sizes, lists).
     case invalidArgument(String)
@@ -24,7 +24,7 @@ public enum TheoryError: Error, CustomStringConvertible, Sendable, Equatable {
         case let .inputOutOfBound(step, norm, bound):
             return "input at step \(step) has norm \(norm) > bound M = \(bound): the bias on the extra states was derived for ||x|| <= M, so equivalence is no longer guaranteed"
         case .missingInputBound: return "the model has no inputBound M; the construction needs one (set \"inputBound\" in the file or --input-bound)"
-        case let .lapack(routine, info, detail): return "LAPACK \(routine) failed (info \(info)): \(detail)"
+        case let .lapack(routine, info, detail): return "\(routine) failed (info \(info)): \(detail)"
         case let .invalidArgument(s): return "invalid argument: \(s)"
         }
     }
