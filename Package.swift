@@ -51,6 +51,7 @@ let package = Package(
     targets: [
         // System-library shims: one module map per C library.
         .systemLibrary(name: "CZmq", path: "Sources/CZmq"),
+        // LAPACK/CBLAS (OpenBLAS): only the tests use it, as the Jacobi SVD's reference twin.
         .systemLibrary(name: "CLapack", path: "Sources/CLapack"),
         // Header only: the CPUID check the executables make (BuildInfo) before Shared's code runs.
         .systemLibrary(name: "CCPU", path: "Sources/CCPU"),
@@ -60,7 +61,7 @@ let package = Package(
         .target(
             name: "Shared",
             dependencies: [
-                "CZmq", "CLapack", "CCPU",
+                "CZmq", "CCPU",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))] + isaCodegen + isaDefines

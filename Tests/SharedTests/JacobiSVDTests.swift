@@ -12,7 +12,7 @@ import Testing
 
     /// LAPACK's dgesvd (jobu = jobvt = "A"), called directly: the reference twin.
     static func lapack(_ a: [Double], _ m: Int, _ n: Int) throws -> SVD {
-        _ = LapackSetup.configured
+        openblas_set_num_threads(1)
         var colMajor = [Double](repeating: 0, count: m * n)
         for i in 0..<m { for j in 0..<n { colMajor[i + j * m] = a[i * n + j] } }
         var s = [Double](repeating: 0, count: min(m, n))

@@ -13,23 +13,12 @@
 // All matrices here are row-major [rows, cols] arrays; the SVD's factors are column-major
 // (the copies are explicit, the sizes tiny).
 
-import CLapack
-
 /// The SVD failed: `routine` "jacobi-svd" with `info` -1 for a NaN or infinite entry, or the
 /// number of sweeps after which it had not converged (see JacobiSVD).
 public struct LinearAlgebraError: Error, CustomStringConvertible, Sendable, Equatable {
     public var routine: String
     public var info: Int
     public var description: String { "\(routine) failed with info = \(info)" }
-}
-
-/// Pins OpenBLAS to one thread, once per process: jobs are parallel, steps are not.
-/// (The SVD no longer uses OpenBLAS; the kernels' cblas_sgemm still does.)
-enum LapackSetup {
-    static let configured: Bool = {
-        openblas_set_num_threads(1)
-        return true
-    }()
 }
 
 public enum MatrixProjection {

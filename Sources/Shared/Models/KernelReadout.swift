@@ -15,9 +15,8 @@ struct KernelReadout<V: LaneVector> {
     private let blockedBytes: Int
     private let oCrow: Int, oc: Int, oGC: Int, oGc: Int, oDY: Int
 
-    /// Bytes per state: a constant `vb` for 4 and 8 lanes (never blocked), so loops over blocks
-    /// fold away there (see the kernels).
-    @inline(__always) var sb: Int { V.scalarCount == 16 ? blockedBytes : vb }
+    /// Bytes per state (LaneVector.stateBytes: constant for 4 and 8 lanes).
+    @inline(__always) var sb: Int { V.stateBytes(blockedBytes) }
 
     /// Bytes of the region for `q` outputs and states of `stateBytes`.
     static func bytes(q: Int, stateBytes: Int) -> Int {

@@ -31,11 +31,9 @@ final class LSTMKernel<V: LaneVector>: SequenceKernel {
     let maxBatch: Int
     private let n: Int, p: Int, q: Int
     private let vb = MemoryLayout<V>.stride
-    /// Vectors per state, and bytes per state (nb vectors). Only 16-lane kernels are blocked
-    /// (KernelFactory); for 4 and 8 lanes `sb` is the constant `vb`, so the compiler drops the
-    /// block loops there (they cost up to 20% at hidden 2).
-    private let nb: Int, blockedBytes: Int
-    @inline(__always) private var sb: Int { V.scalarCount == 16 ? blockedBytes : vb }
+    /// Bytes per state: nb = ceil(n / lanes) vectors (LaneVector.stateBytes).
+    private let blockedBytes: Int
+    @inline(__always) private var sb: Int { V.stateBytes(blockedBytes) }
     private let ws: Workspace
     private let oH: Int, oCs: Int, oTC: Int, oGate: Int, oDZ: Int, oDC: Int
     private let oWx: Int, oWhCol: Int, oWhRow: Int, oBias: Int
@@ -47,7 +45,7 @@ final class LSTMKernel<V: LaneVector>: SequenceKernel {
         self.shape = shape; self.steps = steps; self.maxBatch = maxBatch
         n = shape.hidden; p = shape.inputs; q = shape.outputs
         let vb = MemoryLayout<V>.stride
-        nb = (n + V.scalarCount - 1) / V.scalarCount
+        let nb = (n + V.scalarCount - 1) / V.scalarCount
         precondition(V.scalarCount == 16 || nb == 1, "only 16-lane kernels take more than one block")
         let sb = nb * vb
         blockedBytes = sb
