@@ -32,6 +32,8 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Bias-calibration rounds (default 100).") var calibrationRounds: Int?
     @Option(help: "Divergence guard: learning-rate factor per intervention (default 0.5).") var guardLrFactor: Double?
     @Option(help: "Divergence guard: interventions before a run counts as diverged (default 20).") var guardMaxEvents: Int?
+    @Option(help: "Student initialisation: keras (default) or identity (W = I; ReLU students).") var `init`: String = "keras"
+    @Option(help: "Epsilon of Adam's/RMSProp's denominator (default 1e-7, Keras's).") var optimizerEps: Double?
     @Flag(help: "Print the outcome as one JSON object on stdout.") var json = false
     @Flag(help: "No progress lines on stderr.") var quiet = false
 
@@ -54,6 +56,12 @@ struct RunCommand: ParsableCommand {
         s.calibrationRounds = calibrationRounds
         s.guardLRFactor = guardLrFactor
         s.guardMaxEvents = guardMaxEvents
+        guard let initKind = StudentInit(rawValue: self.`init`) else {
+            throw ValidationError("unknown init '\(self.`init`)'; choose one of \(StudentInit.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        // The defaults stay nil, so the job id equals that of a sweep file that does not name them.
+        s.initialization = initKind == .keras ? nil : initKind
+        s.optimizerEpsilon = optimizerEps == 1e-7 ? nil : optimizerEps
         do { try s.validate() } catch let e as SpecError { throw ValidationError(e.description) }
         return s
     }

@@ -93,6 +93,8 @@ struct KindSchema: Sendable {
             FieldInfo("calibration_rounds", .int, property: "calibrationRounds", spec: ["calibration-rounds"]),
             FieldInfo("guard_lr_factor", .double, property: "guardLRFactor", spec: ["guard-lr-factor"]),
             FieldInfo("guard_max_events", .int, property: "guardMaxEvents", spec: ["guard-max-events"]),
+            FieldInfo("init", .choice(StudentInit.allCases.map(\.rawValue)), property: "initialization", spec: ["init"]),
+            FieldInfo("optimizer_eps", .double, property: "optimizerEpsilon", spec: ["optimizer-epsilon"]),
         ],
         required: ["model", "hidden"],
         make: { values in
@@ -122,6 +124,9 @@ struct KindSchema: Sendable {
                 case "calibration_rounds": s.calibrationRounds = v.intValue
                 case "guard_lr_factor": s.guardLRFactor = v.doubleValue
                 case "guard_max_events": s.guardMaxEvents = v.intValue
+                // The defaults written out stay nil, so `init: keras` gives the same job ids as no key.
+                case "init": s.initialization = v.stringValue == StudentInit.keras.rawValue ? nil : StudentInit(rawValue: v.stringValue)!
+                case "optimizer_eps": s.optimizerEpsilon = v.doubleValue == 1e-7 ? nil : v.doubleValue
                 default: preconditionFailure("synthetic schema lists \(key) but does not apply it")
                 }
             }

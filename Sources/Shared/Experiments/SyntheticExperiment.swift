@@ -20,12 +20,14 @@ public enum SyntheticExperiment {
                                inputs: spec.inputs, outputs: spec.outputs)
         let seed = UInt64(bitPattern: Int64(spec.seed))
         var initRNG = Xoshiro256(seed: seed, stream: "student-init", index: UInt64(spec.realization))
-        let initial = Initializer.keras(shape, rng: &initRNG).map(Float.init)
-        let config = TrainingConfig(
+        let initial = Initializer.keras(shape, rng: &initRNG, identityRecurrent: spec.initialization == .identity)
+            .map(Float.init)
+        var config = TrainingConfig(
             epochs: spec.epochs, batchSize: spec.batchSize, learningRate: spec.learningRate, optimizer: spec.optimizer,
             clipNorm: spec.clipNorm, shuffleSeed: Xoshiro256.deriveSeed(seed, "shuffle", UInt64(spec.realization)),
             constraint: constraintFor(spec.model), guardLRFactor: spec.guardLRFactor ?? 0.5,
             guardMaxEvents: spec.guardMaxEvents ?? 20)
+        config.optimizerEpsilon = spec.optimizerEpsilon ?? 1e-7
         progress("training \(spec.summary): \(shape.parameterCount) parameters")
         let r = Trainer.train(shape: shape, initialParams: initial, config: config, train: data.train, test: data.test,
                               progress: { progress($0) })

@@ -16,6 +16,15 @@ public enum OptimizerKind: String, Codable, Sendable, CaseIterable {
     case adam, rmsprop, sgd
 }
 
+/// How a student's parameters start (docs/REPRODUCTION.md, "initialisation").
+public enum StudentInit: String, Codable, Sendable, CaseIterable {
+    /// Keras's defaults, as the paper's authors used: Glorot-uniform input and readout kernels,
+    /// orthogonal recurrent kernel, zero biases (LSTM forget-gate bias 1).
+    case keras
+    /// As `keras`, but the recurrent matrix W starts as the identity (Le et al.'s IRNN). ReLU students only.
+    case identity
+}
+
 /// How the output noise variance is set from the target SNR.
 public enum NoiseRule: String, Codable, Sendable, CaseIterable {
     /// noise var = 10^(-SNR/10) * var(y0) per output: optimal R^2 = 1/(1+10^(-SNR/10)) (the poster).
@@ -58,6 +67,10 @@ public struct SyntheticSpec: Codable, Hashable, Sendable {
     public var guardLRFactor: Double?
     /// Divergence guard: interventions allowed in one job before it is declared diverged (nil = 20).
     public var guardMaxEvents: Int?
+    /// Student initialisation (nil = keras, the authors' choice).
+    public var initialization: StudentInit?
+    /// The epsilon in Adam's and RMSProp's denominators (nil = 1e-7, Keras's default).
+    public var optimizerEpsilon: Double?
 
     public init(model: ModelKind, hidden: Int, snrDB: Double = 20, realization: Int = 0, seed: Int = 0,
                 epochs: Int = 100, learningRate: Double = 0.01, optimizer: OptimizerKind = .adam,
@@ -98,5 +111,11 @@ public struct SyntheticSpec: Codable, Hashable, Sendable {
         if let c = calibrationRounds { guard c >= 0 else { throw bad("calibration-rounds", "must be >= 0, got \(c)") } }
         if let f = guardLRFactor { guard f.isFinite, f > 0, f < 1 else { throw bad("guard-lr-factor", "must be in (0, 1), got \(f)") } }
         if let m = guardMaxEvents { guard m >= 0 else { throw bad("guard-max-events", "must be >= 0, got \(m)") } }
+        if initialization == .identity, model == .lstm {
+            throw bad("init", "identity is for ReLU students (rnn, urnn, crnn), not lstm")
+        }
+        if let e = optimizerEpsilon {
+            guard e.isFinite, e > 0, e <= 1 else { throw bad("optimizer-epsilon", "must be in (0, 1], got \(e)") }
+        }
     }
 }

@@ -6,7 +6,9 @@
 
 public enum Initializer {
     /// A fresh parameter buffer for `shape`, drawn from `rng`.
-    public static func keras(_ shape: ModelShape, rng: inout Xoshiro256) -> [Double] {
+    /// `identityRecurrent`: a ReLU cell's W starts as the identity instead of a random orthogonal
+    /// matrix (IRNN); every other tensor is drawn as by Keras, from the same stream.
+    public static func keras(_ shape: ModelShape, rng: inout Xoshiro256, identityRecurrent: Bool = false) -> [Double] {
         let n = shape.hidden, p = shape.inputs, q = shape.outputs
         var params = [Double](repeating: 0, count: shape.parameterCount)
         func glorot(_ slot: TensorSlot, fanIn: Int, fanOut: Int) {
@@ -23,7 +25,13 @@ public enum Initializer {
         switch shape.cell {
         case .relu:
             glorot(shape.slot("F"), fanIn: p, fanOut: n)
-            orthogonal(shape.slot("W"))
+            if identityRecurrent {
+                precondition(shape.slot("W").rows == n && shape.slot("W").cols == n)
+                let w = shape.slot("W")
+                for i in 0..<n { params[w.offset + i * n + i] = 1 }
+            } else {
+                orthogonal(shape.slot("W"))
+            }
         case .lstm:
             glorot(shape.slot("Wx"), fanIn: p, fanOut: 4 * n)
             orthogonal(shape.slot("Wh"))

@@ -23,7 +23,8 @@ public enum Trainer {
         let kernel = KernelFactory.make(shape: shape, steps: T, maxBatch: B, preferReference: preferReferenceKernel)
         var params = initialParams
         var grad = [Float](repeating: 0, count: shape.parameterCount)
-        var optimizer = Optimizer(kind: config.optimizer, learningRate: config.learningRate, parameterCount: params.count)
+        var optimizer = Optimizer(kind: config.optimizer, learningRate: config.learningRate, parameterCount: params.count,
+                                  epsilon: config.optimizerEpsilon)
         var bx = [Float](repeating: 0, count: T * B * p), by = [Float](repeating: 0, count: T * B * q)
         let evaluator = Evaluator(set: test, kernel: kernel, batch: B)
         let baseline = max(train.totalSumOfSquares / Double(train.count * T * q), 1e-12)

@@ -27,6 +27,8 @@ public struct TrainingConfig: Sendable {
     /// Divergence guard: a batch loss above `explodeFactor` x the variance of the training
     /// targets counts as exploding (predicting the mean scores 1x).
     public var explodeFactor: Double
+    /// The epsilon of Adam's and RMSProp's denominators (Keras's 1e-7).
+    public var optimizerEpsilon: Double = 1e-7
 
     public init(epochs: Int, batchSize: Int = 10, learningRate: Double = 0.01, optimizer: OptimizerKind = .adam,
                 clipNorm: Double? = 1.0, shuffleSeed: UInt64 = 0, constraint: RecurrentConstraint = .none,
