@@ -61,12 +61,21 @@ enum Plan {
         if sweep.jobs.count > 0 { o += ", mean \(CostModel.format(seconds: total / Double(sweep.jobs.count))) per job" }
         o += "\n"
         if sleep > 0 { o += "plus \(CostModel.format(seconds: sleep)) of deliberate sleep (sleep_ms)\n" }
+        // Each job's base grid point: its index for a plain grid; for variants, the point where
+        // the job first appears (shared jobs count once).
+        var point = Array(0..<sweep.jobs.count)
+        if !sweep.variants.isEmpty {
+            var first: [String: Int] = [:]
+            for v in sweep.variants { for (id, p) in zip(v.jobIDs, v.basePoints) where first[id] == nil { first[id] = p } }
+            point = sweep.jobs.map { first[$0.id] ?? 0 }
+            o += Self.variantBreakdown(sweep, costs: costs, total: total)
+        }
         // Breakdown: per value of every axis with at most 20 values, jobs and CPU time.
         for (ai, a) in sweep.axes.enumerated() where a.values.count > 1 && a.values.count <= 20 && total > 0 {
             var count = [Int](repeating: 0, count: a.values.count)
             var cpu = [Double](repeating: 0, count: a.values.count)
             for j in 0..<sweep.jobs.count {
-                let v = sweep.axisValueIndex(job: j, axis: ai)
+                let v = sweep.axisValueIndex(job: point[j], axis: ai)
                 count[v] += 1; cpu[v] += costs[j]
             }
             o += "by \(a.key):\n"
@@ -77,6 +86,30 @@ enum Plan {
                 o += Self.pad(String(count[v]), 7) + " jobs  " + Self.pad(CostModel.format(seconds: cpu[v]), 10)
                 o += String(format: "  %5.1f%%\n", share)
             }
+        }
+        return o
+    }
+
+    /// Per variant: its jobs, the jobs no earlier variant has (what it adds to the run), and their CPU time.
+    static func variantBreakdown(_ sweep: Sweep, costs: [Double], total: Double) -> String {
+        var cost: [String: Double] = [:]
+        for (job, c) in zip(sweep.jobs, costs) { cost[job.id] = c }
+        var seen = Set<String>()
+        var o = "by variant (jobs, jobs not in an earlier variant, their CPU time):\n"
+        let width = sweep.variants.map(\.name.count).max() ?? 0
+        for v in sweep.variants {
+            let fresh = Set(v.jobIDs).subtracting(seen)
+            seen.formUnion(fresh)
+            let cpu = fresh.reduce(0.0) { $0 + (cost[$1] ?? 0) }
+            o += "  " + v.name.padding(toLength: width, withPad: " ", startingAt: 0)
+            o += Self.pad(String(v.jobIDs.count), 7) + Self.pad(String(fresh.count), 7) + " new  "
+            o += Self.pad(CostModel.format(seconds: cpu), 10)
+            o += String(format: "  %5.1f%%", total > 0 ? 100 * cpu / total : 0)
+            var what = v.settings
+            if !v.ownAxes.isEmpty { what += v.ownAxes.map { "\($0.key) in \(Self.list($0.values))" } }
+            if let sel = v.selection { what.append("keep \(sel.rawValue)") }
+            if v.metric != "test_r2" { what.append("metric \(v.metric)") }
+            o += what.isEmpty ? "\n" : "  " + what.joined(separator: ", ") + "\n"
         }
         return o
     }

@@ -15,6 +15,10 @@ public struct Sweep: Sendable {
     public var axes: [SweepAxis]
     /// The `fixed` values applied to every job, in file order (one-value grid entries stay axes).
     public var fixed: [(key: String, value: String)]
+    /// The named variants of an ablation (`variants:` in the file), in file order; empty for a
+    /// plain grid. With variants, `jobs` is the union of every variant's jobs (a job two variants
+    /// share is listed once, where it first appears) and `axes` is the shared base grid.
+    public var variants: [SweepVariant] = []
 
     /// Index into `axes[axis].values` of the value job number `job` uses (mixed radix, last axis fastest).
     public func axisValueIndex(job: Int, axis: Int) -> Int {
@@ -22,6 +26,33 @@ public struct Sweep: Sendable {
         for a in axes[(axis + 1)...] { stride *= a.values.count }
         return (job / stride) % axes[axis].values.count
     }
+}
+
+/// One variant of an ablation sweep: the base grid with some fields changed (`set`), optionally
+/// extra axes of its own (`grid`, e.g. several student seeds), the rule that picks one run per base
+/// grid point (`select`), and the metric its report uses (`metric`). docs/SWEEPS.md, "Variants".
+public struct SweepVariant: Sendable, Hashable {
+    public var name: String
+    public var description: String?
+    /// The fields this variant sets, "key=value", in file order.
+    public var settings: [String]
+    /// The variant's own axes (they vary fastest, after the base grid's).
+    public var ownAxes: [SweepAxis]
+    /// Ids of the variant's jobs in expansion order (base grid points slowest).
+    public var jobIDs: [String]
+    /// For each job in `jobIDs`, the index of its base grid point: the same index in every variant
+    /// names the same point (realization, hidden, model, ...), which pairs runs across variants.
+    public var basePoints: [Int]
+    /// How one run is chosen among a base point's runs when the variant has own axes.
+    public var selection: VariantSelection?
+    /// The outcome metric the variant's report uses (`test_r2` unless it says otherwise).
+    public var metric: String
+}
+
+/// How a variant with its own axes keeps one run per base grid point.
+public enum VariantSelection: String, Sendable, Hashable, CaseIterable {
+    /// The run with the lowest training loss (its `train_loss` metric); uses no test data.
+    case lowestTrainLoss = "lowest_train_loss"
 }
 
 /// One axis of a sweep grid: a field name and its values as they print.

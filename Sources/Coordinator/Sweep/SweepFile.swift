@@ -101,6 +101,7 @@ struct SweepReader {
 
     func read(root: Node, text: String) throws -> Sweep {
         var name: String?, kindNode: (JobKind, Int?)?, gridNode: Node?, fixedNode: Node?, gridLine: Int?
+        var variantsNode: (node: Node, line: Int?)?
         for (key, line, value) in try pairs(root, what: "sweep") {
             switch key {
             case "name":
@@ -119,8 +120,9 @@ struct SweepReader {
                 guard case .scalar = value else { throw error(value.mark?.line ?? line, "description", "expected text") }
             case "grid": gridNode = value; gridLine = line
             case "fixed": fixedNode = value
+            case "variants": variantsNode = (value, line)
             default:
-                throw error(line, key, "unknown key (expected name, kind, description, grid, fixed)")
+                throw error(line, key, "unknown key (expected name, kind, description, grid, fixed, variants)")
             }
         }
         guard let name else { throw error(root.mark?.line ?? 1, "name", "missing") }
@@ -172,10 +174,16 @@ struct SweepReader {
             total = product
         }
 
-        let jobs = try expand(axes: axes, fixed: fixed, schema: schema, keyLines: keyLines, total: total)
-        return Sweep(name: name, kind: kind, definitionText: text, jobs: jobs,
-                     axes: axes.map { SweepAxis(key: $0.key, values: $0.values.map(\.value.description)) },
-                     fixed: fixedOrder.map { ($0, fixed[$0]!.value.description) })
+        var sweep = Sweep(name: name, kind: kind, definitionText: text, jobs: [],
+                          axes: axes.map { SweepAxis(key: $0.key, values: $0.values.map(\.value.description)) },
+                          fixed: fixedOrder.map { ($0, fixed[$0]!.value.description) })
+        if let variantsNode {
+            let base = BaseGrid(axes: axes, fixed: fixed, keyLines: keyLines, total: total)
+            (sweep.jobs, sweep.variants) = try readVariants(variantsNode.node, line: variantsNode.line, base: base, schema: schema)
+        } else {
+            sweep.jobs = try expand(axes: axes, fixed: fixed, schema: schema, keyLines: keyLines, total: total)
+        }
+        return sweep
     }
 
     func known(_ key: String, line: Int?, schema: KindSchema) throws -> FieldInfo {
