@@ -28,6 +28,16 @@ import Testing
         #expect(close(s.mean, 13.0 / 3))
         #expect(close(s.median, 2))
         #expect(close(s.standardDeviation, (73.0 / 3).squareRoot()))
+        // Type 7 quartiles of 1, 2, 10: h = 0.5 -> 1.5, h = 1.5 -> 2 + 0.5 * 8 = 6.
+        #expect(close(s.q1, 1.5) && close(s.q3, 6))
+    }
+
+    @Test func quartilesMatchNumPy() {
+        // numpy.quantile([4, 1, 3, 2, 8, 5], [0.25, 0.75]) = [2.25, 4.75].
+        let s = SampleSummary([4, 1, 3, 2, 8, 5])
+        #expect(close(s.q1, 2.25) && close(s.q3, 4.75))
+        #expect(SampleSummary([Double]()).q1 == nil)
+        #expect(SampleSummary([7]).q1 == 7 && SampleSummary([7]).q3 == 7)
     }
 
     @Test func nonFiniteValuesAreExcludedAndCounted() {

@@ -8,6 +8,7 @@ import Shared
 /// - `summary.md`: the same as Markdown tables, one per SNR, plus counts of records of other kinds;
 /// - `fig-snr<SNR>.svg` per SNR: Figure 2/3 style, test R^2 against hidden units (left) and
 ///   against "adjusted" hidden units, URNN at half its hidden units (right).
+/// - `ablation-<SWEEP>.md` and `.csv` for every sweep in `sweeps` that has variants (`AblationSummary`).
 /// Records of kinds it does not tabulate (theorems, noop) are counted, never an error.
 public enum Report {
     public struct WriteError: Error, CustomStringConvertible {
@@ -18,7 +19,7 @@ public enum Report {
 
     /// Writes the report files and returns their URLs (CSV, Markdown, then one SVG per SNR).
     @discardableResult
-    public static func write(records: [ResultRecord], to dir: URL) throws -> [URL] {
+    public static func write(records: [ResultRecord], sweeps: [Sweep] = [], to dir: URL) throws -> [URL] {
         let summary = SyntheticSummary(records: records)
         do {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -31,6 +32,12 @@ public enum Report {
         ]
         for snr in summary.snrs {
             files.append((ReportFigures.fileName(snr: snr), ReportFigures.figure(summary, snr: snr).svg()))
+        }
+        let byID = Dictionary(records.map { ($0.jobID, $0) }, uniquingKeysWith: { a, _ in a })
+        for sweep in sweeps where !sweep.variants.isEmpty {
+            let ablation = AblationSummary(sweep: sweep, records: byID)
+            files.append(("ablation-\(sweep.name).md", ablation.markdown()))
+            files.append(("ablation-\(sweep.name).csv", ablation.csv()))
         }
         var urls: [URL] = []
         for (name, text) in files {
@@ -51,7 +58,7 @@ public enum Report {
 /// The CSV and Markdown renderings of a `SyntheticSummary`.
 enum ReportTables {
     static let csvHeader = [
-        "snr_db", "model", "hidden", "runs", "r2_count", "r2_nonfinite", "r2_mean", "r2_median", "r2_sd",
+        "snr_db", "model", "hidden", "runs", "r2_count", "r2_nonfinite", "r2_mean", "r2_median", "r2_q1", "r2_q3", "r2_sd",
         "r2_ci95_low", "r2_ci95_high", "r2_min", "r2_max", "diverged", "guarded", "optimal_r2",
     ]
 
@@ -63,7 +70,7 @@ enum ReportTables {
             let t = r.testR2
             table.rows.append([
                 SweepFormat.number(r.snrDB), r.model.rawValue, String(r.hidden), String(r.runs), String(t.count),
-                String(t.nonFinite), n(t.mean), n(t.median), n(t.standardDeviation), n(t.ci95Low), n(t.ci95High),
+                String(t.nonFinite), n(t.mean), n(t.median), n(t.q1), n(t.q3), n(t.standardDeviation), n(t.ci95Low), n(t.ci95High),
                 n(t.min), n(t.max), String(r.diverged), String(r.guarded), n(r.optimalR2),
             ])
         }
@@ -81,21 +88,29 @@ enum ReportTables {
             o += "**Note:** runs grouped in one row differ in " + s.mixedSettings.joined(separator: ", ")
                 + "; the statistics mix those configurations.\n\n"
         }
+        if s.builds.count > 1 {
+            o += "**Note:** these results come from \(s.builds.count) builds ("
+                + s.builds.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")
+                + "), e.g. parts imported from other machines; a job's outcome is a function of its spec, but a "
+                + "build that changed the training core may differ in the last digits.\n\n"
+        }
         if s.rows.isEmpty { return o + "No synthetic results yet.\n" }
-        o += "Test R² over realizations. *95% CI* is the Student-t interval of the mean; runs whose R² is "
+        o += "Test R² over realizations. *95% CI* is the Student-t interval of the mean; *IQR* the interquartile "
+            + "range [25%, 75%] around the median (small hidden sizes are skewed); runs whose R² is "
             + "missing or non-finite are left out of every statistic and counted under *non-finite*. "
             + "*Diverged*: runs the divergence guard could not save; *guard*: runs where it intervened.\n"
         for snr in s.snrs {
             o += "\n## SNR \(SweepFormat.number(snr)) dB\n\n"
             if let opt = s.optimalBySNR[snr] { o += "Optimal R² (noiseless teacher output): \(f(opt)).\n\n" }
             var table = TextTable(
-                columns: ["model", "hidden", "runs", "mean R²", "median", "sd", "95% CI of mean", "diverged", "guard", "non-finite"],
-                alignments: [.left, .right, .right, .right, .right, .right, .left, .right, .right, .right])
+                columns: ["model", "hidden", "runs", "mean R²", "95% CI of mean", "median", "IQR", "sd", "diverged", "guard", "non-finite"],
+                alignments: [.left, .right, .right, .right, .left, .right, .left, .right, .right, .right, .right])
             for r in s.rows where r.snrDB == snr {
                 let t = r.testR2
                 let ci = t.ci95Low.map { "[\(f($0)), \(f(t.ci95High))]" } ?? "–"
-                table.rows.append([r.model.rawValue, String(r.hidden), String(r.runs), f(t.mean), f(t.median),
-                                   f(t.standardDeviation), ci, String(r.diverged), String(r.guarded), String(t.nonFinite)])
+                let iqr = t.q1.map { "[\(f($0)), \(f(t.q3))]" } ?? "–"
+                table.rows.append([r.model.rawValue, String(r.hidden), String(r.runs), f(t.mean), ci, f(t.median), iqr,
+                                   f(t.standardDeviation), String(r.diverged), String(r.guarded), String(t.nonFinite)])
             }
             o += table.markdown()
         }

@@ -7,7 +7,8 @@ struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
         abstract: "Write tables (CSV, Markdown) and figures (SVG) from a results store.",
-        discussion: "Writes summary.csv, summary.md and fig-snr<SNR>.svg into --out. See docs/SWEEPS.md."
+        discussion: "Writes summary.csv, summary.md, fig-snr<SNR>.svg and, for ablation sweeps, ablation-<SWEEP>.md/.csv "
+            + "into --out. See docs/SWEEPS.md."
     )
 
     @Option(help: "The results store (SQLite) of a sweep.")
@@ -18,7 +19,8 @@ struct ReportCommand: ParsableCommand {
 
     func run() throws {
         let records = try loadRecords(storePath: store)
-        let urls = try Report.write(records: records, to: URL(fileURLWithPath: out, isDirectory: true))
+        let urls = try Report.write(records: records, sweeps: try storedSweeps(storePath: store),
+                                    to: URL(fileURLWithPath: out, isDirectory: true))
         print("\(records.count) results -> " + urls.map(\.path).joined(separator: ", "))
     }
 }
@@ -27,4 +29,12 @@ struct ReportCommand: ParsableCommand {
 func loadRecords(storePath: String) throws -> [ResultRecord] {
     let store = try Store(path: storePath, create: false)
     return try store.allResults()
+}
+
+/// The sweeps recorded in the store at `storePath`, re-read from their stored definitions (a
+/// definition this build cannot read, e.g. of a newer build, is left out: its jobs still count
+/// in every table, only its ablation view is missing).
+func storedSweeps(storePath: String) throws -> [Sweep] {
+    let store = try Store(path: storePath, create: false)
+    return try store.sweeps().compactMap { try? SweepFile.parse(text: $0.definition, source: "stored sweep \($0.name)") }
 }

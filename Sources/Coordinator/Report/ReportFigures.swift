@@ -5,7 +5,8 @@ import Shared
 enum ReportFigures {
     static func fileName(snr: Double) -> String { "fig-snr\(SweepFormat.number(snr)).svg" }
 
-    /// Two panels for one SNR: mean test R^2 (error bars: 95% t-interval of the mean) against
+    /// Two panels for one SNR: mean test R^2 (error bars: 95% t-interval of the mean; faint dots:
+    /// the single runs, one per realization) against
     /// hidden units per model, with the optimal R^2 as a dashed line; and the same with the URNN
     /// drawn at half its hidden units ("adjusted hidden units"), where the paper's claim says the
     /// URNN and RNN curves should roughly meet.
@@ -18,6 +19,22 @@ enum ReportFigures {
                 title: adjusted ? "URNN at half its hidden units" : "Test R² vs hidden units",
                 xLabel: adjusted ? "adjusted hidden units (URNN: hidden / 2)" : "hidden units",
                 yLabel: "test R²")
+            // Every run as a small faint dot behind the means, shifted a little per model so the
+            // clouds do not hide each other: the spread, not only the error bar.
+            for (mi, m) in models.enumerated() {
+                let factor = adjusted && m == .urnn ? 0.5 : 1.0
+                let shift = (Double(mi) - Double(models.count - 1) / 2) * 0.18
+                var cloud = SVGPlot.Series(
+                    name: m.rawValue.uppercased() + " runs",
+                    points: rows.filter { $0.model == m }.flatMap { r in
+                        r.runsR2.map { SVGPlot.Point(x: Double(r.hidden) * factor + shift, y: $0.r2) }
+                    },
+                    color: color(m), marker: .circle, connect: false)
+                cloud.markerRadius = 1.8
+                cloud.opacity = 0.35
+                cloud.inLegend = false
+                p.series.append(cloud)
+            }
             for m in models {
                 let factor = adjusted && m == .urnn ? 0.5 : 1.0
                 let points = rows.filter { $0.model == m }.compactMap { r -> SVGPlot.Point? in
@@ -31,7 +48,7 @@ enum ReportFigures {
                 p.referenceLines.append(.init(y: opt, label: String(format: "optimal %.3f", opt)))
             }
             // R^2 <= 1; a badly failed run can be hugely negative, so the axis stops at -1.
-            let lowest = rows.compactMap(\.testR2.mean).min() ?? 0
+            let lowest = (rows.compactMap(\.testR2.mean) + rows.flatMap { $0.runsR2.map(\.r2) }.filter(\.isFinite)).min() ?? 0
             let lo = max(-1, ((min(lowest, s.optimalBySNR[snr] ?? 1) - 0.02) * 10).rounded(.down) / 10)
             p.yRange = lo...1.0
             p.legend = .bottomRight

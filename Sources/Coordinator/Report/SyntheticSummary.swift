@@ -19,6 +19,18 @@ public struct SummaryRow: Sendable, Hashable {
     public var guarded: Int
     /// Mean of the finite `metrics["optimal_r2"]` (R^2 of the noiseless teacher output); nil if none.
     public var optimalR2: Double?
+    /// Each run's test R^2 with its realization, in store order (the figure's per-run points).
+    public var runsR2: [(realization: Int, r2: Double)] = []
+
+    public static func == (a: SummaryRow, b: SummaryRow) -> Bool {
+        a.model == b.model && a.hidden == b.hidden && a.snrDB == b.snrDB && a.runs == b.runs && a.testR2 == b.testR2
+            && a.diverged == b.diverged && a.guarded == b.guarded && a.optimalR2 == b.optimalR2
+            && a.runsR2.elementsEqual(b.runsR2) { $0.realization == $1.realization && $0.r2.bitPattern == $1.r2.bitPattern }
+    }
+
+    public func hash(into h: inout Hasher) {
+        h.combine(model); h.combine(hidden); h.combine(snrDB); h.combine(runs); h.combine(testR2)
+    }
 }
 
 /// The synthetic part of a report, and the count of records it does not tabulate.
@@ -32,6 +44,9 @@ public struct SyntheticSummary: Sendable {
     public var mixedSettings: [String]
     /// Mean optimal R^2 per SNR over every synthetic run at that SNR.
     public var optimalBySNR: [Double: Double]
+    /// Synthetic results by the build that produced them (`Provenance.buildVersion`), e.g. one
+    /// store merged by `import` from two machines. More than one entry is flagged in the report.
+    public var builds: [String: Int]
 
     public var snrs: [Double] { Array(Set(rows.map(\.snrDB))).sorted(by: >) }
 
@@ -40,12 +55,14 @@ public struct SyntheticSummary: Sendable {
         var groups: [Key: [ResultRecord]] = [:]
         var other: [String: Int] = [:]
         var optimal: [Double: [Double]] = [:]
+        var builds: [String: Int] = [:]
         for r in records {
             guard r.spec.kind == .synthetic, let s = r.spec.synthetic else {
                 other[r.spec.kind.rawValue, default: 0] += 1
                 continue
             }
             groups[Key(model: s.model, hidden: s.hidden, snr: s.snrDB), default: []].append(r)
+            builds[r.provenance.buildVersion, default: 0] += 1
             if let o = r.outcome.metrics["optimal_r2"] { optimal[s.snrDB, default: []].append(o) }
         }
         var mixed = Set<String>()
@@ -58,7 +75,8 @@ public struct SyntheticSummary: Sendable {
                 testR2: SampleSummary(r2),
                 diverged: runs.filter { $0.outcome.status == .diverged }.count,
                 guarded: runs.filter { ($0.outcome.metrics["guard_events"] ?? 0) > 0 }.count,
-                optimalR2: opt.mean)
+                optimalR2: opt.mean,
+                runsR2: runs.map { ($0.spec.synthetic!.realization, $0.outcome.metrics["test_r2"] ?? .nan) })
         }
         let order = Dictionary(uniqueKeysWithValues: ModelKind.allCases.enumerated().map { ($1, $0) })
         rows.sort { a, b in
@@ -67,6 +85,7 @@ public struct SyntheticSummary: Sendable {
             return a.hidden < b.hidden
         }
         otherKinds = other
+        self.builds = builds
         mixedSettings = mixed.sorted()
         optimalBySNR = optimal.compactMapValues { SampleSummary($0).mean }
     }

@@ -180,7 +180,8 @@ struct ReportRefresher {
     func refresh() {
         do {
             let records = try loadRecords(storePath: storePath)
-            let files = try Report.write(records: records, to: URL(fileURLWithPath: outDir))
+            let files = try Report.write(records: records, sweeps: try storedSweeps(storePath: storePath),
+                                         to: URL(fileURLWithPath: outDir))
             logger.debug("report refreshed: \(files.count) files in \(outDir)")
         } catch {
             logger.warning("report refresh failed: \(error)")

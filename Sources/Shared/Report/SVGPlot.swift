@@ -47,6 +47,12 @@ public struct SVGPlot: Sendable {
         public var marker: Marker?
         public var connect: Bool
         public var dashed: Bool
+        /// Marker radius in pixels (4 by default; small dots for a cloud of single runs).
+        public var markerRadius: Double = 4
+        /// Fill and stroke opacity of the whole series, in (0, 1].
+        public var opacity: Double = 1
+        /// False keeps the series out of the legend (e.g. the single runs behind a mean curve).
+        public var inLegend: Bool = true
         public init(name: String, points: [Point], color: String? = nil, marker: Marker? = nil,
                     connect: Bool = true, dashed: Bool = false) {
             self.name = name; self.points = points; self.color = color; self.marker = marker
@@ -157,7 +163,8 @@ public struct SVGPlot: Sendable {
         for (i, s) in series.enumerated() {
             let color = esc(s.color ?? Self.palette[i % Self.palette.count])
             let marker = s.marker ?? Self.markerCycle[i % Self.markerCycle.count]
-            o += "<g class=\"series\" data-series=\"\(esc(s.name))\" stroke=\"\(color)\" fill=\"\(color)\">\n"
+            let opacity = s.opacity < 1 ? " opacity=\"\(f(max(0, s.opacity)))\"" : ""
+            o += "<g class=\"series\" data-series=\"\(esc(s.name))\" stroke=\"\(color)\" fill=\"\(color)\"\(opacity)>\n"
             let placed = s.points.compactMap { p -> (Double, Double, Point)? in
                 guard let x = X(p.x), let y = Y(p.y) else { return nil }
                 return (x, y, p)
@@ -173,7 +180,7 @@ public struct SVGPlot: Sendable {
                     let a = lowPx ?? y, b = highPx ?? y
                     o += "<path class=\"errorbar\" d=\"M\(f(x)) \(f(a))V\(f(b))M\(f(x - 4)) \(f(a))H\(f(x + 4))M\(f(x - 4)) \(f(b))H\(f(x + 4))\" fill=\"none\" stroke-width=\"1.2\"/>"
                 }
-                o += Self.markerPath(marker, x: x, y: y) + "\n"
+                o += Self.markerPath(marker, x: x, y: y, r: s.markerRadius) + "\n"
             }
             o += "</g>\n"
         }
@@ -182,9 +189,9 @@ public struct SVGPlot: Sendable {
         return o
     }
 
-    /// An SVG element drawing `marker` centred at (x, y), about 8 px across.
-    static func markerPath(_ marker: Marker, x: Double, y: Double) -> String {
-        let f = SVGText.px, r = 4.0
+    /// An SVG element drawing `marker` centred at (x, y), about 2r px across.
+    static func markerPath(_ marker: Marker, x: Double, y: Double, r: Double = 4) -> String {
+        let f = SVGText.px
         switch marker {
         case .circle: return "<circle cx=\"\(f(x))\" cy=\"\(f(y))\" r=\"\(f(r))\"/>"
         case .square: return "<rect x=\"\(f(x - r))\" y=\"\(f(y - r))\" width=\"\(f(2 * r))\" height=\"\(f(2 * r))\"/>"
@@ -197,6 +204,7 @@ public struct SVGPlot: Sendable {
     }
 
     private func legendBox(px0: Double, px1: Double, py0: Double, py1: Double) -> String {
+        let series = self.series.filter(\.inLegend)
         guard legend != .hidden, !series.isEmpty else { return "" }
         let f = SVGText.px, esc = SVGText.escape
         let rowH = 17.0
@@ -208,10 +216,11 @@ public struct SVGPlot: Sendable {
         let by = top ? py0 + 8 : py1 - 8 - h
         var o = "<g class=\"legend\" font-size=\"12\">"
         o += "<rect x=\"\(f(bx))\" y=\"\(f(by))\" width=\"\(f(w))\" height=\"\(f(h))\" fill=\"white\" fill-opacity=\"0.85\" stroke=\"#999\"/>\n"
-        for (i, s) in series.enumerated() {
+        // Colours and markers by the series' index among all series, as the plot drew them.
+        for (row, (i, s)) in self.series.enumerated().filter({ $0.element.inLegend }).enumerated() {
             let color = esc(s.color ?? Self.palette[i % Self.palette.count])
             let marker = s.marker ?? Self.markerCycle[i % Self.markerCycle.count]
-            let cy = by + 4 + rowH * (Double(i) + 0.5)
+            let cy = by + 4 + rowH * (Double(row) + 0.5)
             o += "<g stroke=\"\(color)\" fill=\"\(color)\">"
             if s.connect {
                 o += "<line x1=\"\(f(bx + 6))\" y1=\"\(f(cy))\" x2=\"\(f(bx + 30))\" y2=\"\(f(cy))\" stroke-width=\"1.6\"\(s.dashed ? " stroke-dasharray=\"5 3\"" : "")/>"

@@ -17,12 +17,16 @@ import Foundation
 ///   mean -+ t(0.975, count - 1) * sd / sqrt(count); nil when count < 2. This is an interval for
 ///   where the mean lies, not for where single runs lie (for that use `Statistics.quantile`
 ///   at 0.025 and 0.975).
+/// - `q1`, `q3`: the 0.25 and 0.75 quantiles (`Statistics.quantile`, type 7); `q3 - q1` is the
+///   interquartile range, the spread to read beside the median when a sample is skewed. nil when count == 0.
 /// - `min`, `max`: of the finite values; nil when count == 0.
 public struct SampleSummary: Codable, Hashable, Sendable {
     public var count: Int
     public var nonFinite: Int
     public var mean: Double?
     public var median: Double?
+    public var q1: Double?
+    public var q3: Double?
     public var standardDeviation: Double?
     public var ci95Low: Double?
     public var ci95High: Double?
@@ -43,6 +47,8 @@ public struct SampleSummary: Codable, Hashable, Sendable {
         let m = Statistics.mean(finite)
         mean = m
         median = Statistics.quantile(sorted: finite, 0.5)
+        q1 = Statistics.quantile(sorted: finite, 0.25)
+        q3 = Statistics.quantile(sorted: finite, 0.75)
         min = finite.first
         max = finite.last
         guard finite.count >= 2 else { return }
