@@ -100,22 +100,30 @@ import Testing
         let md = try String(contentsOf: dir.appendingPathComponent("summary.md"), encoding: .utf8)
         #expect(md.contains("15 stored results: 11 synthetic, 3 noop, 1 theorem1."))
         #expect(md.contains("## SNR 20 dB") && md.contains("## SNR 15 dB"))
-        #expect(md.contains("| rnn | 2 | 3 | 0.8500 | 0.8500 | 0.0707 | [0.2147, 1.4853] | 1 | 1 | 1 |"))
-        #expect(md.contains("| urnn | 4 | 1 | 0.8500 | 0.8500 | – | – | 0 | 0 | 0 |"))
+        #expect(md.contains("| rnn | 2 | 3 | 0.8500 | [0.2147, 1.4853] | 0.8500 | [0.8250, 0.8750] | 0.0707 | 1 | 1 | 1 |"))
+        #expect(md.contains("| urnn | 4 | 1 | 0.8500 | – | 0.8500 | [0.8500, 0.8500] | – | 0 | 0 | 0 |"))
         #expect(!md.contains("nan"))
 
         let svg = try String(contentsOf: dir.appendingPathComponent("fig-snr20.svg"), encoding: .utf8)
         let (ok, c, err) = XMLCollector.parse(svg)
         #expect(ok, "fig-snr20.svg is not well-formed: \(err)")
         let series = c.elements.filter { $0.attributes["class"] == "series" }.compactMap { $0.attributes["data-series"] }
-        #expect(series == ["RNN", "URNN", "LSTM", "RNN", "URNN (hidden / 2)", "LSTM"])
+        // Per panel: the single runs as faint clouds (out of the legend), then the mean curves.
+        #expect(series == ["RNN runs", "URNN runs", "LSTM runs", "RNN", "URNN", "LSTM",
+                           "RNN runs", "URNN runs", "LSTM runs", "RNN", "URNN (hidden / 2)", "LSTM"])
+        // RNN at 20 dB: runs 0.8 and 0.9 at hidden 2 (the diverged NaN is not drawn) and 0.95, 0.97 at hidden 4.
+        let rnnRuns = c.elements.firstIndex { $0.attributes["data-series"] == "RNN runs" }!
+        let dots = c.elements[(rnnRuns + 1)...].prefix { $0.attributes["class"] != "series" }.filter { $0.name == "circle" }
+        #expect(dots.count == 4)
+        #expect(!c.text.contains("RNN runs"))  // not in the legend
         let refs = c.elements.filter { $0.attributes["class"] == "reference" }.compactMap { $0.attributes["data-label"] }
         #expect(refs.count == 2 && refs.allSatisfy { $0.hasPrefix("optimal 0.99") })
         #expect(c.text.contains("adjusted hidden units"))
         let fig15 = try String(contentsOf: dir.appendingPathComponent("fig-snr15.svg"), encoding: .utf8)
         let (ok15, c15, _) = XMLCollector.parse(fig15)
         #expect(ok15)
-        #expect(c15.elements.filter { $0.attributes["class"] == "series" }.compactMap { $0.attributes["data-series"] } == ["RNN", "RNN"])
+        #expect(c15.elements.filter { $0.attributes["class"] == "series" }.compactMap { $0.attributes["data-series"] }
+                == ["RNN runs", "RNN", "RNN runs", "RNN"])
     }
 
     @Test func adjustedPanelHalvesURNNHiddenUnits() {

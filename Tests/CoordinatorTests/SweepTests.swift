@@ -135,6 +135,8 @@ import Testing
           calibration_rounds: 12
           guard_lr_factor: 0.25
           guard_max_events: 3
+          init: identity
+          optimizer_eps: 1e-8
         """
         let s = try SweepFile.parse(text: yaml, source: "t")
         var expected = SyntheticSpec(model: .crnn, hidden: 6, snrDB: 10, realization: 7, seed: 3, epochs: 4, learningRate: 0.002,
@@ -144,8 +146,10 @@ import Testing
         expected.calibrationRounds = 12
         expected.guardLRFactor = 0.25
         expected.guardMaxEvents = 3
+        expected.initialization = .identity
+        expected.optimizerEpsilon = 1e-8
         #expect(s.jobs == [JobSpec(synthetic: expected)])
-        #expect(KindSchema.synthetic.fields.count == 23)
+        #expect(KindSchema.synthetic.fields.count == 25)
     }
 
     /// Fails when `SyntheticSpec` gains a stored property that sweep files cannot set yet:

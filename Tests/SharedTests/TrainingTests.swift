@@ -124,3 +124,43 @@ import Testing
         for (a, b) in zip(fast.testR2, ref.testR2) { #expect(abs(a - b) < 1e-3) }
     }
 }
+
+@Suite struct StudentInitTests {
+    @Test func identityInitStartsWFromIAndLeavesTheRestAsKeras() {
+        let shape = ModelShape(cell: .relu, hidden: 5, inputs: 2, outputs: 2)
+        var a = Xoshiro256(seed: 3, stream: "student-init", index: 0)
+        var b = a
+        let keras = Initializer.keras(shape, rng: &a)
+        let identity = Initializer.keras(shape, rng: &b, identityRecurrent: true)
+        let w = shape.slot("W")
+        for i in 0..<5 { for j in 0..<5 { #expect(identity[w.offset + i * 5 + j] == (i == j ? 1 : 0)) } }
+        // Keras's W is a random orthogonal matrix, not the identity.
+        #expect(keras[w.range] != identity[w.range])
+        // F is drawn first, from the same stream, so it is the same.
+        #expect(keras[shape.slot("F").range] == identity[shape.slot("F").range])
+    }
+
+    @Test func optimizerEpsilonEntersTheDenominator() {
+        // Adam's first step: theta -= lr_t m / (sqrt(v) + eps) with m = 0.1 g, v = 0.001 g^2, lr_t = lr sqrt(0.001)/0.1.
+        // With g tiny the epsilon dominates, so 1e-7 and 1e-3 give clearly different steps.
+        var small = Optimizer(kind: .adam, learningRate: 0.1, parameterCount: 1)
+        var large = Optimizer(kind: .adam, learningRate: 0.1, parameterCount: 1, epsilon: 1e-3)
+        var p1: [Float] = [0], p2: [Float] = [0]
+        small.step(params: &p1, grad: [1e-6])
+        large.step(params: &p2, grad: [1e-6])
+        #expect(abs(p1[0]) > 10 * abs(p2[0]))
+        #expect(small.epsilon == Float(1e-7))
+    }
+
+    @Test func syntheticSpecValidatesTheNewFields() {
+        var s = SyntheticSpec(model: .lstm, hidden: 2)
+        s.initialization = .identity
+        #expect(throws: SpecError.self) { try s.validate() }
+        s.model = .urnn
+        #expect(throws: Never.self) { try s.validate() }
+        for bad in [0.0, -1e-8, .nan, 2] {
+            s.optimizerEpsilon = bad
+            #expect(throws: SpecError.self) { try s.validate() }
+        }
+    }
+}
