@@ -58,6 +58,9 @@ struct VerifyCommand: ParsableCommand {
             print("verifying \(chosen.count) stored results with \(try LocalWorkers.workerBinary().path)")
         }
         let binary = try LocalWorkers.workerBinary()
+        // SIGINT/SIGTERM end the exec children too (they would otherwise finish their jobs alone).
+        let cleanup = ChildReaper.installOnStopSignals()
+        defer { withExtendedLifetime(cleanup) {} }
         let results = Self.rerun(chosen, binary: binary, parallel: parallel)
         var bad = 0
         for (r, verdict) in zip(chosen, results) {
@@ -108,6 +111,8 @@ struct VerifyCommand: ParsableCommand {
         p.standardInput = input; p.standardOutput = output; p.standardError = errors
         let started = Date()
         do { try p.run() } catch { return .failed("cannot start \(binary.path): \(error)") }
+        ChildReaper.shared.add(p.processIdentifier)
+        defer { ChildReaper.shared.remove(p.processIdentifier) }
         input.fileHandleForWriting.write(r.spec.canonicalJSON())
         try? input.fileHandleForWriting.close()
         let out = output.fileHandleForReading.readDataToEndOfFile()
@@ -146,4 +151,35 @@ final class LockedArray<T>: @unchecked Sendable {
     func set(_ i: Int, _ v: T) { lock.lock(); storage[i] = v; lock.unlock() }
     func update<R>(_ i: Int, _ body: (inout T) -> R) -> R { lock.lock(); defer { lock.unlock() }; return body(&storage[i]) }
     var values: [T] { lock.lock(); defer { lock.unlock() }; return storage }
+}
+
+/// The exec children `verify` runs, killed by pid if `verify` is stopped by SIGINT or SIGTERM.
+final class ChildReaper: @unchecked Sendable {
+    static let shared = ChildReaper()
+    private let lock = NSLock()
+    private var pids = Set<Int32>()
+
+    func add(_ pid: Int32) { lock.lock(); pids.insert(pid); lock.unlock() }
+    func remove(_ pid: Int32) { lock.lock(); pids.remove(pid); lock.unlock() }
+
+    /// SIGKILLs every registered child.
+    func killAll() {
+        lock.lock(); let all = pids; lock.unlock()
+        for pid in all { kill(pid, SIGKILL) }
+    }
+
+    /// Signal sources that kill the children and exit 130; keep the result alive while they matter.
+    static func installOnStopSignals() -> [DispatchSourceSignal] {
+        [SIGINT, SIGTERM].map { sig in
+            signal(sig, SIG_IGN)
+            let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            s.setEventHandler {
+                shared.killAll()
+                FileHandle.standardError.write(Data("verify: stopped by signal \(sig); its urnn-worker exec children were killed\n".utf8))
+                exit(130)
+            }
+            s.resume()
+            return s
+        }
+    }
 }
