@@ -115,6 +115,17 @@ extension LiveSweeps {
             let path = try scratch.write("other.jsonl", try JSON.string(good) + "\n")
             let f = try runToEnd(Bin.coordinator, ["import", path, "--store", store], in: scratch)
             #expect(f.status == 0 && f.stdout.contains("from other builds") && f.stdout.contains("other-build 1"), "\(f.stdout)\(f.stderr)")
+
+            // --only SWEEP keeps the records of that sweep's jobs and skips the rest.
+            let sweepFile = try scratch.write("two.yaml", "name: two\nkind: noop\nfixed:\n  count: 2\n")
+            let other = JobSpec(noop: NoopSpec(token: 7))
+            let stranger = ResultRecord(jobID: other.id, spec: other, outcome: JobOutcome(metrics: ["token": 7]), provenance: good.provenance)
+            let zero = JobSpec(noop: NoopSpec(token: 0))
+            let member = ResultRecord(jobID: zero.id, spec: zero, outcome: JobOutcome(metrics: ["token": 0]), provenance: good.provenance)
+            let mixed = try scratch.write("mixed.jsonl", try [stranger, member].map { try JSON.string($0) }.joined(separator: "\n"))
+            let only = try runToEnd(Bin.coordinator, ["import", mixed, "--store", scratch.path("only.sqlite"), "--only", sweepFile], in: scratch)
+            #expect(only.status == 0 && only.stdout.contains("imported 1 results") && only.stdout.contains("1 not in sweep two"),
+                    "\(only.stdout)\(only.stderr)")
         }
     }
 }

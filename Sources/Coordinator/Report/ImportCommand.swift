@@ -27,6 +27,9 @@ struct ImportCommand: ParsableCommand {
     @Option(help: "Sweep name recorded for jobs the store does not know yet (default: none).")
     var sweep: String?
 
+    @Option(help: "Import only the records whose job belongs to this sweep (a file or preset name); the others are skipped.")
+    var only: String?
+
     /// Refuse inputs larger than this (a wrong file should fail fast, not fill memory).
     static let maxInputBytes = 4 << 30
 
@@ -39,6 +42,15 @@ struct ImportCommand: ParsableCommand {
     }
 
     func run() throws {
+        var keep: Set<String>?
+        var sweepName = sweep
+        if let only {
+            let s: Sweep
+            do { s = try SweepFile.load(pathOrPresetName: only) } catch { throw CoordinatorError.setup("--only: \(error)") }
+            keep = Set(s.jobs.map(\.id))
+            sweepName = sweepName ?? s.name
+        }
+        var skipped = 0
         var records: [ResultRecord] = []
         var firstLine: [String: (place: String, outcome: Data)] = [:]
         for file in files {
@@ -48,6 +60,7 @@ struct ImportCommand: ParsableCommand {
                 lineNumber += 1
                 let place = "\(file == "-" ? "stdin" : file):\(lineNumber)"
                 guard let record = try Self.check(line: line, place: place) else { continue }
+                if let keep, !keep.contains(record.jobID) { skipped += 1; continue }
                 let outcome = try JSON.encode(record.outcome)
                 if let first = firstLine[record.jobID] {
                     guard first.outcome == outcome else {
@@ -64,10 +77,11 @@ struct ImportCommand: ParsableCommand {
         defer { withExtendedLifetime(lock) {} }
         let db = try Store(path: store)
         let report: ImportReport
-        do { report = try db.importResults(records, sweep: sweep, currentBuild: BuildInfo.build) } catch let e as ImportConflict {
+        do { report = try db.importResults(records, sweep: sweepName, currentBuild: BuildInfo.build) } catch let e as ImportConflict {
             throw CoordinatorError.setup(e.description)
         }
-        var line = "imported \(report.imported) results into \(store) (\(report.alreadyStored) already stored with the same outcome)"
+        var line = "imported \(report.imported) results into \(store) (\(report.alreadyStored) already stored with the same outcome"
+            + (keep != nil ? ", \(skipped) not in sweep \(sweepName ?? "")" : "") + ")"
         if !report.otherBuild.isEmpty {
             line += "; from other builds than \(BuildInfo.build): "
                 + report.otherBuild.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
