@@ -32,7 +32,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Bias-calibration rounds (default 100).") var calibrationRounds: Int?
     @Option(help: "Divergence guard: learning-rate factor per intervention (default 0.5).") var guardLrFactor: Double?
     @Option(help: "Divergence guard: interventions before a run counts as diverged (default 20).") var guardMaxEvents: Int?
-    @Option(help: "Student initialisation: keras (default) or identity (W = I; ReLU students).") var `init`: String = "keras"
+    @Option(help: "Student initialisation: keras (default), rotation (keras with det W = +1) or identity (W = I); the last two for ReLU students.") var `init`: String = "keras"
     @Option(help: "Epsilon of Adam's/RMSProp's denominator (default 1e-7, Keras's).") var optimizerEps: Double?
     @Flag(help: "Print the outcome as one JSON object on stdout.") var json = false
     @Flag(help: "No progress lines on stderr.") var quiet = false

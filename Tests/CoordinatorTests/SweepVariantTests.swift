@@ -9,9 +9,9 @@ import Testing
         let s = try SweepFile.load(pathOrPresetName: "fidelity-ablation")
         let fig2 = try SweepFile.load(pathOrPresetName: "paper-fig2")
         #expect(s.variants.map(\.name) == ["baseline", "report-final", "report-best", "restarts-5", "epochs-300", "no-clip",
-                                           "lr-0.001", "teacher-unnormalized", "noise-mean-square", "init-identity",
+                                           "lr-0.001", "teacher-unnormalized", "noise-mean-square", "init-rotation", "init-identity",
                                            "adam-eps-1e-8", "authors-script"])
-        #expect(s.jobs.count == 1560 && Set(s.jobs.map(\.id)).count == 1560)
+        #expect(s.jobs.count == 1680 && Set(s.jobs.map(\.id)).count == 1680)
         let base = s.variants[0]
         // The baseline is paper-fig2's own jobs at hidden 2 and 4 for rnn and urnn: run once, used twice.
         let fig2IDs = Set(fig2.jobs.filter { [2, 4].contains($0.synthetic!.hidden) && $0.synthetic!.model != .lstm }.map(\.id))

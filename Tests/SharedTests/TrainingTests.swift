@@ -131,13 +131,40 @@ import Testing
         var a = Xoshiro256(seed: 3, stream: "student-init", index: 0)
         var b = a
         let keras = Initializer.keras(shape, rng: &a)
-        let identity = Initializer.keras(shape, rng: &b, identityRecurrent: true)
+        let identity = Initializer.keras(shape, rng: &b, recurrent: .identity)
         let w = shape.slot("W")
         for i in 0..<5 { for j in 0..<5 { #expect(identity[w.offset + i * 5 + j] == (i == j ? 1 : 0)) } }
         // Keras's W is a random orthogonal matrix, not the identity.
         #expect(keras[w.range] != identity[w.range])
         // F is drawn first, from the same stream, so it is the same.
         #expect(keras[shape.slot("F").range] == identity[shape.slot("F").range])
+    }
+
+    @Test func rotationInitIsKerasWithDeterminantPlusOne() {
+        var minus = 0
+        for seed in 0..<40 {
+            let shape = ModelShape(cell: .relu, hidden: 2 + seed % 4, inputs: 2, outputs: 2)
+            var a = Xoshiro256(seed: UInt64(seed), stream: "student-init", index: 0)
+            var b = a
+            let keras = Initializer.keras(shape, rng: &a)
+            let rot = Initializer.keras(shape, rng: &b, recurrent: .rotation)
+            let w = shape.slot("W"), n = shape.hidden
+            let dk = Initializer.determinantSign(Array(keras[w.range]), n: n)
+            #expect(Initializer.determinantSign(Array(rot[w.range]), n: n) == 1)
+            if dk < 0 {
+                minus += 1
+                for i in 0..<n { for j in 0..<n {
+                    #expect(rot[w.offset + i * n + j] == (j == 0 ? -1 : 1) * keras[w.offset + i * n + j])
+                } }
+            } else {
+                #expect(rot == keras)
+            }
+            // Everything but W is the same draw.
+            #expect(Array(rot[..<w.offset]) == Array(keras[..<w.offset]) && Array(rot[w.range.upperBound...]) == Array(keras[w.range.upperBound...]))
+        }
+        #expect(minus > 5 && minus < 35)  // Keras's draw is Haar on O(n): det -1 about half the time
+        #expect(Initializer.determinantSign([0, 1, 1, 0], n: 2) == -1 && Initializer.determinantSign([2, 0, 0, 3], n: 2) == 1)
+        #expect(Initializer.determinantSign([1, 2, 2, 4], n: 2) == 0)
     }
 
     @Test func optimizerEpsilonEntersTheDenominator() {

@@ -131,6 +131,10 @@ variants:
     description: noise variance from mean(y0^2) rather than var(y0) (the authors' script)
     set:
       noise_rule: meanSquare
+  - name: init-rotation
+    description: Keras's orthogonal W with det +1 (a URNN cannot leave the det -1 half of O(n))
+    set:
+      init: rotation
   - name: init-identity
     description: the student's W starts at the identity instead of a random orthogonal matrix
     set:

@@ -20,7 +20,12 @@ public enum SyntheticExperiment {
                                inputs: spec.inputs, outputs: spec.outputs)
         let seed = UInt64(bitPattern: Int64(spec.seed))
         var initRNG = Xoshiro256(seed: seed, stream: "student-init", index: UInt64(spec.realization))
-        let initial = Initializer.keras(shape, rng: &initRNG, identityRecurrent: spec.initialization == .identity)
+        let recurrent: Initializer.Recurrent = switch spec.initialization ?? .keras {
+        case .keras: .orthogonal
+        case .identity: .identity
+        case .rotation: .rotation
+        }
+        let initial = Initializer.keras(shape, rng: &initRNG, recurrent: recurrent)
             .map(Float.init)
         var config = TrainingConfig(
             epochs: spec.epochs, batchSize: spec.batchSize, learningRate: spec.learningRate, optimizer: spec.optimizer,

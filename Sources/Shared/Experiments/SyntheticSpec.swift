@@ -23,6 +23,9 @@ public enum StudentInit: String, Codable, Sendable, CaseIterable {
     case keras
     /// As `keras`, but the recurrent matrix W starts as the identity (Le et al.'s IRNN). ReLU students only.
     case identity
+    /// As `keras`, with the orthogonal W's determinant made +1 (a rotation): a URNN stays in the
+    /// component of the orthogonal group it starts in, and half of Keras's draws start in det -1.
+    case rotation
 }
 
 /// How the output noise variance is set from the target SNR.
@@ -111,8 +114,8 @@ public struct SyntheticSpec: Codable, Hashable, Sendable {
         if let c = calibrationRounds { guard c >= 0 else { throw bad("calibration-rounds", "must be >= 0, got \(c)") } }
         if let f = guardLRFactor { guard f.isFinite, f > 0, f < 1 else { throw bad("guard-lr-factor", "must be in (0, 1), got \(f)") } }
         if let m = guardMaxEvents { guard m >= 0 else { throw bad("guard-max-events", "must be >= 0, got \(m)") } }
-        if initialization == .identity, model == .lstm {
-            throw bad("init", "identity is for ReLU students (rnn, urnn, crnn), not lstm")
+        if let i = initialization, i != .keras, model == .lstm {
+            throw bad("init", "\(i.rawValue) is for ReLU students (rnn, urnn, crnn), not lstm")
         }
         if let e = optimizerEpsilon {
             guard e.isFinite, e > 0, e <= 1 else { throw bad("optimizer-epsilon", "must be in (0, 1], got \(e)") }

@@ -6,9 +6,19 @@
 
 public enum Initializer {
     /// A fresh parameter buffer for `shape`, drawn from `rng`.
-    /// `identityRecurrent`: a ReLU cell's W starts as the identity instead of a random orthogonal
-    /// matrix (IRNN); every other tensor is drawn as by Keras, from the same stream.
-    public static func keras(_ shape: ModelShape, rng: inout Xoshiro256, identityRecurrent: Bool = false) -> [Double] {
+    /// How a ReLU cell's recurrent matrix W starts; every other tensor is drawn as by Keras, from
+    /// the same stream, whatever is chosen here.
+    public enum Recurrent: Sendable {
+        /// Keras's orthogonal initializer: Haar-distributed on O(n), so det W = -1 half the time.
+        case orthogonal
+        /// The same draw with det W made +1 (its first column negated when det W = -1): a rotation.
+        /// A URNN never leaves the component of O(n) it starts in (docs/REPRODUCTION.md).
+        case rotation
+        /// W = I (Le et al.'s IRNN); draws nothing.
+        case identity
+    }
+
+    public static func keras(_ shape: ModelShape, rng: inout Xoshiro256, recurrent: Recurrent = .orthogonal) -> [Double] {
         let n = shape.hidden, p = shape.inputs, q = shape.outputs
         var params = [Double](repeating: 0, count: shape.parameterCount)
         func glorot(_ slot: TensorSlot, fanIn: Int, fanOut: Int) {
@@ -25,12 +35,17 @@ public enum Initializer {
         switch shape.cell {
         case .relu:
             glorot(shape.slot("F"), fanIn: p, fanOut: n)
-            if identityRecurrent {
-                precondition(shape.slot("W").rows == n && shape.slot("W").cols == n)
-                let w = shape.slot("W")
+            let w = shape.slot("W")
+            switch recurrent {
+            case .identity:
                 for i in 0..<n { params[w.offset + i * n + i] = 1 }
-            } else {
-                orthogonal(shape.slot("W"))
+            case .orthogonal:
+                orthogonal(w)
+            case .rotation:
+                orthogonal(w)
+                if determinantSign(Array(params[w.range]), n: n) < 0 {
+                    for i in 0..<n { params[w.offset + i * n] = -params[w.offset + i * n] }
+                }
             }
         case .lstm:
             glorot(shape.slot("Wx"), fanIn: p, fanOut: 4 * n)
@@ -40,5 +55,23 @@ public enum Initializer {
         }
         glorot(shape.slot("C"), fanIn: n, fanOut: q)
         return params
+    }
+
+    /// The sign of det A for a row-major [n, n] matrix (Gaussian elimination with partial pivoting):
+    /// +1, -1, or 0 when A is singular to working precision.
+    public static func determinantSign(_ a: [Double], n: Int) -> Int {
+        var a = a, sign = 1
+        for c in 0..<n {
+            var pivot = c
+            for i in c..<n where abs(a[i * n + c]) > abs(a[pivot * n + c]) { pivot = i }
+            if a[pivot * n + c] == 0 { return 0 }
+            if pivot != c { for j in 0..<n { a.swapAt(c * n + j, pivot * n + j) }; sign = -sign }
+            if a[c * n + c] < 0 { sign = -sign }
+            for i in (c + 1)..<n {
+                let f = a[i * n + c] / a[c * n + c]
+                for j in c..<n { a[i * n + j] -= f * a[c * n + j] }
+            }
+        }
+        return sign
     }
 }
