@@ -103,6 +103,11 @@ import Testing
         #expect(md.contains("| rnn | 2 | 3 | 0.8500 | [0.2147, 1.4853] | 0.8500 | [0.8250, 0.8750] | 0.0707 | 1 | 1 | 1 |"))
         #expect(md.contains("| urnn | 4 | 1 | 0.8500 | – | 0.8500 | [0.8500, 0.8500] | – | 0 | 0 | 0 |"))
         #expect(!md.contains("nan"))
+        // Job time: 11 synthetic results of 1 s each against the cost model's estimate for their specs.
+        let estimate = Self.records.filter { $0.spec.kind == .synthetic }.map { CostModel().cpuSeconds($0.spec) }.reduce(0, +)
+        #expect(md.contains("## Job time"))
+        #expect(md.contains("| all | 11 | 11 s | \(CostModel.format(seconds: estimate)) | \(String(format: "%.2f", 11 / estimate)) |"))
+        #expect(md.contains("| rnn | 7 | 7 s |"))
 
         let svg = try String(contentsOf: dir.appendingPathComponent("fig-snr20.svg"), encoding: .utf8)
         let (ok, c, err) = XMLCollector.parse(svg)

@@ -28,7 +28,7 @@ public enum Report {
         }
         var files: [(String, String)] = [
             ("summary.csv", ReportTables.csv(summary)),
-            ("summary.md", ReportTables.markdown(summary, totalRecords: records.count)),
+            ("summary.md", ReportTables.markdown(summary, totalRecords: records.count, records: records)),
         ]
         for snr in summary.snrs {
             files.append((ReportFigures.fileName(snr: snr), ReportFigures.figure(summary, snr: snr).svg()))
@@ -77,7 +77,7 @@ enum ReportTables {
         return table.csv()
     }
 
-    static func markdown(_ s: SyntheticSummary, totalRecords: Int) -> String {
+    static func markdown(_ s: SyntheticSummary, totalRecords: Int, records: [ResultRecord] = []) -> String {
         func f(_ v: Double?) -> String { v.map { String(format: "%.4f", $0) } ?? "–" }
         var o = "# Results\n\n"
         let synthetic = s.rows.map(\.runs).reduce(0, +)
@@ -114,6 +114,33 @@ enum ReportTables {
             }
             o += table.markdown()
         }
-        return o
+        return o + timeSection(records)
+    }
+
+    /// Measured job time (the workers' wall seconds per job, one thread each) against `plan`'s
+    /// estimate for the same jobs, per model: the ratio is the `--scale` that calibrates `plan`.
+    /// Wall time over-counts CPU time when the machine runs other work.
+    static func timeSection(_ records: [ResultRecord]) -> String {
+        let synthetic = records.filter { $0.spec.kind == .synthetic }
+        guard !synthetic.isEmpty else { return "" }
+        let model = CostModel()
+        var t = TextTable(columns: ["model", "jobs", "measured job time", "plan's estimate", "measured / estimate"],
+                          alignments: [.left, .right, .right, .right, .right])
+        var all = (n: 0, measured: 0.0, estimated: 0.0)
+        for m in ModelKind.allCases {
+            let group = synthetic.filter { $0.spec.synthetic?.model == m }
+            guard !group.isEmpty else { continue }
+            let measured = group.map(\.provenance.wallSeconds).reduce(0, +)
+            let estimated = group.map { model.cpuSeconds($0.spec) }.reduce(0, +)
+            all = (all.n + group.count, all.measured + measured, all.estimated + estimated)
+            t.rows.append([m.rawValue, String(group.count), CostModel.format(seconds: measured),
+                           CostModel.format(seconds: estimated), String(format: "%.2f", measured / max(estimated, 1e-9))])
+        }
+        t.rows.append(["all", String(all.n), CostModel.format(seconds: all.measured), CostModel.format(seconds: all.estimated),
+                       String(format: "%.2f", all.measured / max(all.estimated, 1e-9))])
+        return "\n## Job time\n\nEach job's wall time on its worker (one thread per job), summed, against `plan`'s "
+            + "CPU-time estimate for the same jobs; the ratio is the `plan --scale` that calibrates the cost model on "
+            + "these machines. Wall time exceeds CPU time when the workers share their cores with other work.\n\n"
+            + t.markdown()
     }
 }
