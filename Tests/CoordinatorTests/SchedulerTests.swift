@@ -42,7 +42,13 @@ import Testing
                           pending: [.init(id: "j1", kind: .noop), .init(id: "j2", kind: .noop)], done: ["j1"])
         let a = Self.assignments(s.hello(worker: "A", slots: 4, kinds: Scheduler.everyKind, now: 0))
         #expect(a.map(\.job) == ["j2"])
-        #expect(s.progress.total == 1 && s.progress.done == 1)
+        // The total counts the done job too: a resumed sweep shows "1/2 done", not "1/1" while j2 runs
+        // (it used to count only what was left to run, so a resumed store printed "427/185 done (230.8%)").
+        #expect(s.progress.total == 2 && s.progress.done == 1 && s.progress.running == 1)
+        var f = Scheduler(configuration: .init(sessionID: "s"), pending: [.init(id: "j3", kind: .noop)], done: ["j1"], failed: ["j2"])
+        #expect(f.progress == .init(total: 3, done: 1, pending: 1, running: 0, failed: 1, workersAlive: 0))
+        _ = f.hello(worker: "A", slots: 1, kinds: Scheduler.everyKind, now: 0)
+        #expect(f.invariantViolations().isEmpty)
     }
 
     @Test func leaseExpiresWithoutHeartbeatListingItAndIsRequeued() {

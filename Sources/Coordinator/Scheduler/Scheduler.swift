@@ -88,13 +88,17 @@ public struct Scheduler: Sendable {
         precondition(configuration.maxAttempts >= 1 && configuration.maxLeaseLosses >= 1,
                      "attempt limits must be at least 1")
         self.configuration = configuration
+        // Jobs that are final already count in the total too, so a resumed sweep reads
+        // "done/total" of the whole store, not done over what is left to run.
         for id in done where jobs[id] == nil {
             jobs[id] = JobEntry(kind: .noop, state: .done)
             counts.done += 1
+            counts.total += 1
         }
         for id in failed where jobs[id] == nil {
             jobs[id] = JobEntry(kind: .noop, state: .failed)
             counts.failed += 1
+            counts.total += 1
         }
         _ = enqueue(pending)
     }
