@@ -181,3 +181,26 @@ import Testing
         #expect(md.contains("-0.015"))  // 0.900 - 0.915
     }
 }
+
+extension SweepVariantTests {
+    @Test func reportTakesASweepDefinitionInPlaceOfTheStoredOne() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("abl-cmd-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let storePath = dir.appendingPathComponent("s.sqlite").path
+        let sweep = try SweepFile.load(pathOrPresetName: "fidelity-ablation")
+        let store = try Store(path: storePath)
+        let report = try store.importResults([Self.record(sweep.jobs[0], ["test_r2": 0.9])], sweep: nil, currentBuild: "b")
+        #expect(report.imported == 1 && report.otherBuild.isEmpty)
+        // The store records no sweep definition: without --sweep there is no ablation view.
+        var cmd = try ReportCommand.parse(["--store", storePath, "--out", dir.appendingPathComponent("r1").path])
+        try cmd.run()
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("r1/ablation-fidelity-ablation.md").path))
+        cmd = try ReportCommand.parse(["--store", storePath, "--out", dir.appendingPathComponent("r2").path, "--sweep", "fidelity-ablation"])
+        try cmd.run()
+        let md = try String(contentsOfFile: dir.appendingPathComponent("r2/ablation-fidelity-ablation.md").path, encoding: .utf8)
+        #expect(md.contains("| baseline | 0.900 [1/30] | – [0/30] |"))
+        #expect(md.contains("| *paper* | 0.915 | 0.855 | 0.977 | 0.953 |"))
+        cmd = try ReportCommand.parse(["--store", storePath, "--sweep", "no-such-sweep"])
+        #expect(throws: (any Error).self) { try cmd.run() }
+    }
+}

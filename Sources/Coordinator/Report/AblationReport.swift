@@ -62,6 +62,7 @@ struct AblationSummary {
         var order: [String] = []
         var rowsByGroup: [String: [Row]] = [:]
         var firstValues: [String: [Int: Double]] = [:]
+        let specs = Dictionary(sweep.jobs.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         for (vi, v) in sweep.variants.enumerated() {
             var idsByPoint: [Int: [String]] = [:]
             var pointOrder: [Int] = []
@@ -77,7 +78,7 @@ struct AblationSummary {
                 if vi == 0, !order.contains(g) { order.append(g) }
                 let ids = idsByPoint[p]!
                 let recs = ids.compactMap { records[$0] }
-                if let s = recs.first?.spec.synthetic, let ref = PaperReference.meanR2(s) { paper[g] = ref }
+                if let s = specs[ids[0]]?.synthetic, let ref = PaperReference.meanR2(s) { paper[g] = ref }
                 guard recs.count == ids.count, !recs.isEmpty else { missing[g, default: 0] += 1; values[g, default: [:]] = values[g] ?? [:]; continue }
                 let chosen: ResultRecord
                 switch v.selection {

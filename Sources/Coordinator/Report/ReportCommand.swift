@@ -17,10 +17,19 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "Directory to write the report into.")
     var out: String = "report"
 
+    @Option(name: .customLong("sweep"),
+            help: "A sweep file or preset whose ablation view to write, in place of the store's copy of the same name (repeatable).")
+    var sweeps: [String] = []
+
     func run() throws {
         let records = try loadRecords(storePath: store)
-        let urls = try Report.write(records: records, sweeps: try storedSweeps(storePath: store),
-                                    to: URL(fileURLWithPath: out, isDirectory: true))
+        var given: [Sweep] = []
+        for name in sweeps {
+            do { given.append(try SweepFile.load(pathOrPresetName: name)) } catch { throw CoordinatorError.setup("--sweep: \(error)") }
+        }
+        let names = Set(given.map(\.name))
+        let all = given + (try storedSweeps(storePath: store)).filter { !names.contains($0.name) }
+        let urls = try Report.write(records: records, sweeps: all, to: URL(fileURLWithPath: out, isDirectory: true))
         print("\(records.count) results -> " + urls.map(\.path).joined(separator: ", "))
     }
 }
