@@ -55,6 +55,8 @@ let package = Package(
         .systemLibrary(name: "CLapack", path: "Sources/CLapack"),
         // Header only: the CPUID check the executables make (BuildInfo) before Shared's code runs.
         .systemLibrary(name: "CCPU", path: "Sources/CCPU"),
+        // Header only: prctl(PR_SET_PDEATHSIG), so a local worker dies with its coordinator.
+        .systemLibrary(name: "CProcess", path: "Sources/CProcess"),
 
         // The library both executables link: training core, experiments, theory,
         // job and result types, wire protocol, transport.
@@ -80,7 +82,7 @@ let package = Package(
         .executableTarget(
             name: "Worker",
             dependencies: [
-                "Shared",
+                "Shared", "CProcess",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -45,6 +45,8 @@ final class WorkerRuntime: @unchecked Sendable {
     /// FAILUREs not yet sent (no session when the job failed).
     var unsentFailures: [Message.Failure] = []
     var exit: WorkerExit?
+    /// Last time the worker had a coordinator session or held a job (for `idleExitSeconds`).
+    var lastEngaged = 0.0
 
     init(config: WorkerConfiguration, context: ZMQContext, execute: @escaping JobExecute = { spec, progress in try JobExecutor.run(spec, progress: progress) },
          now: @escaping @Sendable () -> Double = { MonotonicTime.seconds() }, log: @escaping @Sendable (String) -> Void) throws {
@@ -79,6 +81,7 @@ final class WorkerRuntime: @unchecked Sendable {
     func run() throws -> WorkerExit {
         log("worker \(config.workerID) on \(config.host): \(config.slots) slots, coordinator \(config.endpoint)")
         defer { closeSession(linger: 0) }
+        lastEngaged = now()
         while true {
             if let reason = pendingStop {
                 shutdown(reason)
@@ -100,7 +103,18 @@ final class WorkerRuntime: @unchecked Sendable {
                 if ready[1].contains(.readable) { try receiveAll(s) }
             }
             try onTimers(at: now())
+            checkIdle(at: now())
         }
+    }
+
+    /// Without a session and without a job, the worker is idle; after `idleExitSeconds` of
+    /// that it exits (unacknowledged results are dropped: their jobs run again elsewhere).
+    private func checkIdle(at t: Double) {
+        if sessionID != nil || !running.isEmpty || !backlog.isEmpty { lastEngaged = t; return }
+        guard let limit = config.idleExitSeconds, t - lastEngaged >= limit else { return }
+        let reason = "no coordinator and no job for \(Int(limit)) s (--exit-when-idle)"
+        log("exiting: \(reason); \(unacked.count) unacknowledged result(s) dropped")
+        exit = .idle(reason)
     }
 
     /// Milliseconds until the next timer: heartbeat, liveness deadline or reconnect.
@@ -112,6 +126,7 @@ final class WorkerRuntime: @unchecked Sendable {
             deadline = lastHeard + Double(heartbeatMs * liveness) / 1000
             if sessionID != nil { deadline = min(deadline, nextHeartbeat) }
         }
+        if let limit = config.idleExitSeconds { deadline = min(deadline, max(t, lastEngaged + limit)) }
         return max(0, min(60_000, Int(((deadline - t) * 1000).rounded(.up))))
     }
 

@@ -6,7 +6,8 @@ import Shared
 /// `urnn-coordinator run SWEEP --store results/NAME.sqlite --bind tcp://127.0.0.1:5555 [--local-workers N]`
 ///
 /// Runs a sweep to the end. Running it again on the same store resumes: finished jobs are
-/// never run again, leased ones go back to the queue.
+/// never run again, leased ones go back to the queue. Every number is bounded (`Bounds`) and
+/// checked before anything starts; local workers never outlive this process (`LocalWorkers`).
 struct RunSweepCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
@@ -18,28 +19,33 @@ struct RunSweepCommand: ParsableCommand {
     @Option(help: "The SQLite results store (default: results/SWEEP-NAME.sqlite).")
     var store: String?
 
-    @Option(help: "Endpoint the coordinator binds. Non-loopback needs CURVE keys or --insecure.")
-    var bind = "tcp://127.0.0.1:5555"
+    @Option(help: ArgumentHelp("Endpoint the coordinator binds (default: tcp://127.0.0.1:5555; with --local-workers, "
+                               + "a free loopback port). Non-loopback needs CURVE keys or --insecure.", valueName: "endpoint"))
+    var bind: String?
 
-    @Option(help: "Start this many local worker processes on loopback.")
+    @Option(parsing: .unconditional,
+            help: "Start this many local worker processes on loopback (at most 4 per core; see --allow-many-local-workers).")
     var localWorkers = 0
 
-    @Option(help: "Slots of each local worker (default: cores / local workers, at least 1).")
+    @Flag(help: "Allow more than 4 local workers per core (up to \(Bounds.localWorkersHardLimit)).")
+    var allowManyLocalWorkers = false
+
+    @Option(parsing: .unconditional, help: "Slots of each local worker (default: cores / local workers, at least 1).")
     var workerSlots: Int?
 
-    @Option(help: "Heartbeat interval in milliseconds.")
+    @Option(parsing: .unconditional, help: "Heartbeat interval in milliseconds.")
     var heartbeatMs = 1000
 
-    @Option(help: "Silent heartbeat intervals before a worker is declared dead (3 to 5).")
+    @Option(parsing: .unconditional, help: "Silent heartbeat intervals before a worker is declared dead (3 to 5).")
     var liveness = 3
 
-    @Option(help: "Failed attempts before a job is marked failed.")
+    @Option(parsing: .unconditional, help: "Failed attempts before a job is marked failed.")
     var maxAttempts = 3
 
     @Option(help: "Report folder, refreshed while the sweep runs (default: results/SWEEP-NAME-report).")
     var report: String?
 
-    @Option(help: "Seconds between report refreshes while running.")
+    @Option(parsing: .unconditional, help: "Seconds between report refreshes while running.")
     var reportEvery = 60.0
 
     @Option(help: "File holding this coordinator's CURVE secret key (Z85, 40 chars); enables encryption.")
@@ -55,11 +61,19 @@ struct RunSweepCommand: ParsableCommand {
     var stay = false
 
     func validate() throws {
-        guard localWorkers >= 0 else { throw ValidationError("--local-workers must be >= 0") }
-        guard heartbeatMs >= 10 else { throw ValidationError("--heartbeat-ms must be at least 10") }
-        guard (1...10).contains(liveness) else { throw ValidationError("--liveness must be in 1...10 (3 to 5 is sensible)") }
-        guard maxAttempts >= 1 else { throw ValidationError("--max-attempts must be >= 1") }
-        if let s = workerSlots, s < 1 { throw ValidationError("--worker-slots must be >= 1") }
+        let cores = Bounds.cores
+        let limit = allowManyLocalWorkers ? Bounds.localWorkersHardLimit : Bounds.localWorkerLimit(cores: cores)
+        let hint = allowManyLocalWorkers ? "" : " (4 per core on this machine's \(cores) cores; "
+            + "--allow-many-local-workers allows up to \(Bounds.localWorkersHardLimit))"
+        let problems = [
+            Bounds.violation(localWorkers, in: 0...limit, option: "--local-workers", hint: hint),
+            workerSlots.flatMap { Bounds.violation($0, in: Bounds.slots, option: "--worker-slots") },
+            Bounds.violation(heartbeatMs, in: Bounds.heartbeatMs, option: "--heartbeat-ms"),
+            Bounds.violation(liveness, in: Bounds.liveness, option: "--liveness", hint: " (3 to 5 is sensible)"),
+            Bounds.violation(maxAttempts, in: Bounds.maxAttempts, option: "--max-attempts"),
+            Bounds.violation(reportEvery, in: Bounds.reportEverySeconds, option: "--report-every"),
+        ].compactMap { $0 }
+        if let first = problems.first { throw ValidationError(first) }
     }
 
     func run() throws {
@@ -77,6 +91,8 @@ struct RunSweepCommand: ParsableCommand {
             let secret = try String(contentsOfFile: f, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
             curve = CurveKeys(publicKey: try CurveKeys.publicKey(forSecret: secret), secretKey: secret)
         }
+        // Local mode needs no fixed port: two local sweeps on one machine must not collide.
+        let bind = self.bind ?? (localWorkers > 0 ? "tcp://127.0.0.1:*" : "tcp://127.0.0.1:5555")
         do { try BindPolicy.check(endpoint: bind, hasCurveKeys: curve != nil, insecure: insecure) } catch {
             throw ValidationError("\(error)")
         }
@@ -105,13 +121,17 @@ struct RunSweepCommand: ParsableCommand {
         let stop = StopFlag()
         stop.install()
 
+        // Local workers end with this process: stopped here on every way out of `run` (errors
+        // included), and by the kernel when it dies otherwise (the worker's --parent-pid).
         let locals = LocalWorkers()
+        defer { locals.stop() }
         if localWorkers > 0 {
             let slots = workerSlots ?? max(1, ProcessInfo.processInfo.activeProcessorCount / localWorkers)
             let endpoint = server.endpoint.replacingOccurrences(of: "0.0.0.0", with: "127.0.0.1")
             try locals.start(count: localWorkers, endpoint: endpoint, slots: slots,
                              extraArguments: ["--heartbeat-ms", String(heartbeatMs)])
-            logger.info("started \(localWorkers) local workers with \(slots) slots each")
+            let pids = locals.processes.map { String($0.processIdentifier) }.joined(separator: ", ")
+            logger.info("started \(localWorkers) local workers with \(slots) slots each (pids \(pids))")
         }
 
         let divergedBefore = (try? db.counts().diverged) ?? 0
