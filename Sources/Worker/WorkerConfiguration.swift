@@ -71,8 +71,11 @@ enum WorkerError: Error, CustomStringConvertible, Equatable {
     case incompatible(String)
     /// Started as a local worker (`--parent-pid`) whose coordinator is already gone.
     case orphaned(parent: Int32)
+    /// The coordinator refused this worker's id: another live worker holds it.
+    case duplicateID(String)
     var description: String {
         switch self {
+        case .duplicateID(let m): return "refused by the coordinator: \(m)"
         case .incompatible(let m): return "coordinator is incompatible: \(m)"
         case .orphaned(let p): return "the coordinator that started this worker (pid \(p)) is gone"
         }

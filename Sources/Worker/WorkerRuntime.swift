@@ -42,6 +42,9 @@ final class WorkerRuntime: @unchecked Sendable {
     /// Finished results kept until ACKed, with when each was last sent.
     var unacked: [String: (result: Message.JobResult, sentAt: Double?)] = [:]
     var unackedOrder: [String] = []
+    /// Running jobs the coordinator said it does not want (ACK before a result): their
+    /// results are discarded.
+    var unwanted: Set<String> = []
     /// FAILUREs not yet sent (no session when the job failed).
     var unsentFailures: [Message.Failure] = []
     var exit: WorkerExit?

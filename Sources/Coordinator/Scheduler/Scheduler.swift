@@ -31,7 +31,9 @@ import Shared
 /// Heartbeats and credit from a worker that is not known (never said hello, or declared
 /// dead) get `.reject(.unknownWorker)`: it must say hello again.
 ///
-/// **Reconnect.** A hello from a known id means the worker reconnected. Its slots, kinds and
+/// **Reconnect.** A hello listing jobs that are done, failed for good or not in the sweep (its
+/// leases from an earlier coordinator session) gets an `.ack` (or `.reject(.unknownJob)`) for
+/// each: the worker drops them instead of running them. A hello from a known id means the worker reconnected. Its slots, kinds and
 /// capacity are reset from the hello. If the hello lists the jobs it still runs
 /// (`running != nil`), leases it does not list are requeued at once (`.workerRestarted`) and
 /// the listed ones renewed; if it lists nothing (`running == nil`), its leases are kept and
@@ -53,7 +55,7 @@ import Shared
 /// `.ack(.duplicate)`. A result whose job is leased to someone else under another lease (a
 /// late result after reassignment), or whose job already failed for good, is acknowledged
 /// without committing (`.ack(.late)`): the current holder's result will count. A failure
-/// report on anything but the current lease is likewise `.ack(.late)` and changes nothing.
+/// report is never acknowledged; one on anything but the current lease changes nothing.
 /// Results and failures for job ids not in the sweep get `.reject(.unknownJob)`; they are
 /// accepted from any worker id, known or not (the lease id, not the sender, is what counts).
 ///
@@ -121,6 +123,16 @@ public struct Scheduler: Sendable {
                                running: [String]? = nil, now: Double) -> [Action] {
         guard slots > 0 else { return [.reject(worker: id, reason: .badHello("slots must be at least 1, got \(slots)"))] }
         var actions: [Action] = []
+        // Jobs it still holds that this coordinator no longer wants (stored, failed for good, or
+        // not in the sweep: leases of an earlier coordinator session): ACK tells it to drop them.
+        for jobID in running ?? [] {
+            switch jobs[jobID]?.state {
+            case nil: actions.append(.reject(worker: id, reason: .unknownJob(jobID: jobID)))
+            case .done?: actions.append(.ack(worker: id, jobID: jobID, reason: .duplicate))
+            case .failed?: actions.append(.ack(worker: id, jobID: jobID, reason: .late))
+            case .pending?, .leased?: break
+            }
+        }
         if var known = workers[id] {
             known.slots = slots; known.capacity = slots; known.kinds = kinds
             known.lastHeard = max(known.lastHeard, now)
@@ -164,6 +176,9 @@ public struct Scheduler: Sendable {
         return []
     }
 
+    /// True while `id` has a session: said hello and was neither declared dead nor left.
+    public func isConnected(worker id: String) -> Bool { workers[id] != nil }
+
     /// Any other message from the worker: it is alive. Unknown ids are ignored.
     public mutating func touch(worker id: String, now: Double) {
         if let heard = workers[id]?.lastHeard, now > heard { workers[id]!.lastHeard = now }
@@ -197,10 +212,9 @@ public struct Scheduler: Sendable {
     public mutating func failure(worker id: String, jobID: String, leaseID: String, message: String,
                                  retryable: Bool, now: Double) -> [Action] {
         touch(worker: id, now: now)
-        guard let job = jobs[jobID] else { return [.reject(worker: id, reason: .unknownJob(jobID: jobID))] }
-        guard case .leased(let lease) = job.state, lease.id == leaseID else {
-            return [ack(id, jobID, .late, now: now)]
-        }
+        // FAILURE is never acknowledged (PROTOCOL.md 8.6): an ACK would tell a worker that runs
+        // the job again under a new lease to drop it. One not on the current lease changes nothing.
+        guard let job = jobs[jobID], case .leased(let lease) = job.state, lease.id == leaseID else { return [] }
         releaseLease(of: jobID)
         let attempt = job.failures + 1
         jobs[jobID]!.failures = attempt
@@ -213,7 +227,6 @@ public struct Scheduler: Sendable {
             makePending(jobID)
             actions.append(.requeue(jobID: jobID, reason: .failed(message: message, attempt: attempt)))
         }
-        actions.append(ack(id, jobID, .failureRecorded, now: now))
         dispatch(now: now, into: &actions)
         return actions
     }

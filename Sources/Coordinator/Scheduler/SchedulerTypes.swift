@@ -72,8 +72,6 @@ extension Scheduler {
         /// The worker's lease was reassigned (or the job already failed for good):
         /// its result or failure is ignored so another worker's run counts.
         case late
-        /// A failure report was recorded (the job is requeued or marked failed).
-        case failureRecorded
     }
 
     public enum RequeueReason: Sendable, Equatable {

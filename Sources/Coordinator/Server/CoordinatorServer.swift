@@ -38,6 +38,8 @@ final class CoordinatorServer {
     private var routeOf: [String: Data] = [:]
     private var workerOf: [Data: String] = [:]
     private var hostOf: [String: String] = [:]
+    /// The pid each worker id said hello with: a live id claimed by another host or pid is refused.
+    private var pidOf: [String: Int] = [:]
     /// Results received this round, waiting for their commit.
     private var inbox: [String: Message.JobResult] = [:]
     private let clock: () -> Double
@@ -141,6 +143,19 @@ final class CoordinatorServer {
         }
 
         if case .hello(let h) = message {
+            if scheduler.isConnected(worker: h.workerID), let pid = pidOf[h.workerID], let host = hostOf[h.workerID],
+               pid != h.pid || host != h.host {
+                // Two processes under one --id would take the connection from each other forever
+                // (ROUTER handover): the one already connected keeps it, the newcomer is refused.
+                let why = "worker id \(h.workerID) is in use by pid \(pid) on \(host), which is connected; "
+                    + "give every worker a unique --id (the default is unique)"
+                logger.error("refused HELLO from pid \(h.pid) on \(h.host): \(why)")
+                scheduler.touch(worker: h.workerID, now: now)
+                replies.append((routing, .error(.init(code: ProtocolError.Code.duplicateWorkerID.rawValue, message: why,
+                                                      command: Int(Message.Command.hello.rawValue)))))
+                return
+            }
+            pidOf[h.workerID] = h.pid
             // A worker id that arrives through a new routing id takes it over.
             if let old = routeOf[h.workerID], old != routing { workerOf[old] = nil }
             routeOf[h.workerID] = routing

@@ -30,6 +30,8 @@ public enum ProtocolError: Error, Equatable, Sendable, CustomStringConvertible {
         case helloRequired = "hello-required"
         /// A well-formed command that is not valid in this direction or state.
         case unexpectedCommand = "unexpected-command"
+        /// A HELLO under a worker id that another live worker (another host or pid) holds.
+        case duplicateWorkerID = "duplicate-worker-id"
     }
 
     public var code: Code {
