@@ -23,8 +23,7 @@ struct ReportCommand: ParsableCommand {
     }
 }
 
-/// Every stored result of the store at `storePath` (which must exist).
+/// Every stored result of the store at `storePath`, opened read-only (`Store(readingAt:)`).
 func loadRecords(storePath: String) throws -> [ResultRecord] {
-    let store = try Store(path: storePath, create: false)
-    return try store.allResults()
+    try Store(readingAt: storePath).allResults()
 }

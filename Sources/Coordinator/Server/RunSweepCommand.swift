@@ -101,6 +101,8 @@ struct RunSweepCommand: ParsableCommand {
         let lock = try StoreLock(storePath: storePath)
         defer { withExtendedLifetime(lock) {} }
         let db = try Store(path: storePath)
+        // A damaged store is refused before anything runs on it, with the way out.
+        try db.requireWhole()
         let added = try db.addJobs(sweepDef.jobs, sweepName: sweepDef.name, definition: sweepDef.definitionText)
         logger.info("sweep \(sweepDef.name): \(sweepDef.jobs.count) jobs (\(added) new) in \(storePath)")
 
@@ -178,7 +180,9 @@ struct RunSweepCommand: ParsableCommand {
                                               workersAlive: 0, running: 0, jobsPerMinute: nil,
                                               updatedAt: Date().timeIntervalSince1970, finished: server.progress.isFinished,
                                               stopped: true))
-        reporter.refresh()
+        // The final report is part of the result: if it cannot be written, the run fails.
+        let reportError: Error?
+        do { try reporter.write(); reportError = nil } catch { reportError = error }
         let s = server.stats
         logger.info("messages \(s.messagesIn), results \(s.resultsCommitted), duplicates \(s.duplicates), late \(s.lateResults), malformed \(s.malformed), workers lost \(s.workersDead)")
         // The results table, so a finished run shows what it found without opening a file.
@@ -186,25 +190,29 @@ struct RunSweepCommand: ParsableCommand {
             let table = md.split(separator: "\n").filter { $0.hasPrefix("|") || $0.hasPrefix("## ") || $0.hasPrefix("Optimal") }
             if table.contains(where: { $0.hasPrefix("|") }) { print(table.joined(separator: "\n")) }
         }
+        if let e = reportError {
+            throw CoordinatorError.setup("the report into \(reportDir) failed: \(e)")
+        }
         print("report: \(reportDir)")
         if stop.isSet { throw ExitCode(130) }
     }
 }
 
-/// Refreshes the report from the store; errors are logged, never fatal to the sweep.
+/// Writes the report from the store: `refresh` while the sweep runs (errors logged, never
+/// fatal to the sweep), `write` at the end (errors thrown: the run fails).
 struct ReportRefresher {
     let storePath: String
     let outDir: String
     let logger: Logger
 
     func refresh() {
-        do {
-            let records = try loadRecords(storePath: storePath)
-            let files = try Report.write(records: records, to: URL(fileURLWithPath: outDir))
-            logger.debug("report refreshed: \(files.count) files in \(outDir)")
-        } catch {
-            logger.warning("report refresh failed: \(error)")
-        }
+        do { try write() } catch { logger.warning("report refresh failed: \(error)") }
+    }
+
+    func write() throws {
+        let records = try loadRecords(storePath: storePath)
+        let files = try Report.write(records: records, to: URL(fileURLWithPath: outDir))
+        logger.debug("report refreshed: \(files.count) files in \(outDir)")
     }
 }
 
