@@ -28,8 +28,14 @@ struct ServeOptions: ParsableArguments {
             parentPid.flatMap { Bounds.violation($0, in: 1...Int32.max, option: "--parent-pid") },
         ].compactMap { $0 }
         if let first = problems.first { throw ValidationError(first) }
+        if let c = connect { _ = try endpoint(c) }
         if let i = id, !(1...255).contains(i.utf8.count) { throw ValidationError("--id must be 1-255 bytes") }
         if curveSecretFile != nil && curveServerKey == nil { throw ValidationError("--curve-secret-file needs --curve-server-key") }
+    }
+
+    /// `--connect` checked: a port in 1...65535, a host that resolves.
+    func endpoint(_ text: String) throws -> Endpoint {
+        do { return try Endpoint.parse(text, for: .connect) } catch { throw ValidationError(error.description) }
     }
 
     /// The runtime configuration these options describe.
@@ -44,6 +50,7 @@ struct ServeOptions: ParsableArguments {
             host: host, pid: pid, heartbeatMs: heartbeatMs, liveness: liveness)
         c.seed = rng.next()
         c.idleExitSeconds = exitWhenIdle
+        c.ipv6 = try self.endpoint(endpoint).needsIPv6
         if let serverKey = curveServerKey {
             var keys = try CurveKeys.generate()
             if let path = curveSecretFile {

@@ -29,6 +29,8 @@ struct WorkerConfiguration: Sendable {
     /// Exit after this many seconds with neither a coordinator session nor a job (nil: never),
     /// so a worker whose coordinator is gone for good does not hold its host forever.
     var idleExitSeconds: Double?
+    /// Set `ZMQ_IPV6` on the socket (the coordinator's address is IPv6).
+    var ipv6 = false
 
     struct CurveClient: Sendable {
         var serverKey: String

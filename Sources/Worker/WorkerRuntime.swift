@@ -164,6 +164,7 @@ final class WorkerRuntime: @unchecked Sendable {
             // `unacked` and are resent after the next WELCOME instead of going stale.
             .immediate(true), .maxMessageSize(bytes: Int64(Message.maxBytes)),
         ]
+        if config.ipv6 { options.append(.ipv6(true)) }
         if let c = config.curve {
             options.append(.curveClient(serverKey: c.serverKey, publicKey: c.keys.publicKey, secretKey: c.keys.secretKey))
         }

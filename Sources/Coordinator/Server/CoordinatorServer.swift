@@ -13,6 +13,8 @@ import Shared
 final class CoordinatorServer {
     struct Configuration {
         var bind: String
+        /// Set `ZMQ_IPV6` (an IPv6 bind address, `Endpoint.needsIPv6`).
+        var ipv6 = false
         var heartbeatInterval: Double = 1
         var liveness: Int = 3
         var maxAttempts: Int = 3
@@ -95,6 +97,7 @@ final class CoordinatorServer {
             .sendHighWaterMark(100_000), .receiveHighWaterMark(100_000),
         ])
         if let keys = configuration.curve { try socket.set(.curveServer(secretKey: keys.secretKey)) }
+        if configuration.ipv6 { try socket.set(.ipv6(true)) }
         try socket.bind(configuration.bind)
     }
 

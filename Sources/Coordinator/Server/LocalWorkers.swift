@@ -1,4 +1,5 @@
 import Foundation
+import Shared
 
 /// Real `urnn-worker` processes started by the coordinator on loopback
 /// (`--local-workers N`). They speak the same protocol as remote workers.
@@ -65,18 +66,9 @@ enum CoordinatorError: Error, CustomStringConvertible {
 
 /// Secure by default: a bind address that is not loopback needs CURVE keys or `--insecure`.
 enum BindPolicy {
-    static func isLoopback(_ endpoint: String) -> Bool {
-        if endpoint.hasPrefix("ipc://") || endpoint.hasPrefix("inproc://") { return true }
-        guard endpoint.hasPrefix("tcp://") else { return false }
-        let rest = endpoint.dropFirst("tcp://".count)
-        // host is everything before the last ':' (IPv6 in brackets).
-        guard let colon = rest.lastIndex(of: ":") else { return false }
-        let host = rest[..<colon]
-        return host == "localhost" || host.hasPrefix("127.") || host == "[::1]"
-    }
-
-    static func check(endpoint: String, hasCurveKeys: Bool, insecure: Bool) throws {
-        if isLoopback(endpoint) || hasCurveKeys || insecure { return }
+    /// `endpoint` is parsed (and a host name resolved) already: loopback is decided on the address.
+    static func check(endpoint: Endpoint, hasCurveKeys: Bool, insecure: Bool) throws {
+        if endpoint.isLoopback || hasCurveKeys || insecure { return }
         throw CoordinatorError.insecureBind(
             "refusing to bind \(endpoint) without CURVE keys: anyone who can reach it could take jobs or send results. "
             + "Configure --curve-secret-file, or say --insecure on a trusted network.")

@@ -74,6 +74,13 @@ struct RunSweepCommand: ParsableCommand {
             Bounds.violation(reportEvery, in: Bounds.reportEverySeconds, option: "--report-every"),
         ].compactMap { $0 }
         if let first = problems.first { throw ValidationError(first) }
+        _ = try bindEndpoint()
+    }
+
+    /// `--bind` checked and resolved (Endpoint); local mode without --bind needs no fixed port.
+    func bindEndpoint() throws -> Endpoint {
+        let text = bind ?? (localWorkers > 0 ? "tcp://127.0.0.1:*" : "tcp://127.0.0.1:5555")
+        do { return try Endpoint.parse(text, for: .bind) } catch { throw ValidationError(error.description) }
     }
 
     func run() throws {
@@ -91,8 +98,7 @@ struct RunSweepCommand: ParsableCommand {
             let secret = try String(contentsOfFile: f, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
             curve = CurveKeys(publicKey: try CurveKeys.publicKey(forSecret: secret), secretKey: secret)
         }
-        // Local mode needs no fixed port: two local sweeps on one machine must not collide.
-        let bind = self.bind ?? (localWorkers > 0 ? "tcp://127.0.0.1:*" : "tcp://127.0.0.1:5555")
+        let bind = try bindEndpoint()
         do { try BindPolicy.check(endpoint: bind, hasCurveKeys: curve != nil, insecure: insecure) } catch {
             throw ValidationError("\(error)")
         }
@@ -106,7 +112,8 @@ struct RunSweepCommand: ParsableCommand {
         let added = try db.addJobs(sweepDef.jobs, sweepName: sweepDef.name, definition: sweepDef.definitionText)
         logger.info("sweep \(sweepDef.name): \(sweepDef.jobs.count) jobs (\(added) new) in \(storePath)")
 
-        var config = CoordinatorServer.Configuration(bind: bind)
+        var config = CoordinatorServer.Configuration(bind: bind.text)
+        config.ipv6 = bind.needsIPv6
         config.heartbeatInterval = Double(heartbeatMs) / 1000
         config.liveness = liveness
         config.maxAttempts = maxAttempts
@@ -118,7 +125,7 @@ struct RunSweepCommand: ParsableCommand {
         }
         let server = try CoordinatorServer(configuration: config, store: db, logger: logger)
         logger.info("listening on \(server.endpoint), session \(server.sessionID)")
-        if let keys = curve { logger.info("CURVE on; workers need --server-key \(keys.publicKey)") }
+        if let keys = curve { logger.info("CURVE on; workers need --curve-server-key \(keys.publicKey)") }
 
         let stop = StopFlag()
         stop.install()
