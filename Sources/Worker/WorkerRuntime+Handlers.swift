@@ -43,6 +43,12 @@ extension WorkerRuntime {
             log("coordinator released this worker: \(d.reason)")
             exit = .released(d.reason)
         case .error(let e):
+            if e.code == ProtocolError.Code.helloRequired.rawValue, sessionID == nil, helloSent {
+                // Our HELLO is on its way: this answers a message of the previous connection,
+                // whose routing id the new one took over (PROTOCOL.md 9.3.2). Its WELCOME will come.
+                log("ignored hello-required before WELCOME (an answer to the previous connection)")
+                return
+            }
             log("coordinator reported an error: \(e.code): \(e.message)")
             if e.code == ProtocolError.Code.helloRequired.rawValue {
                 resetSession(backoff: false)

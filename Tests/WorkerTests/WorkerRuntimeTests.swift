@@ -235,6 +235,23 @@ import Testing
         #expect(r.jobID == next.jobID)
     }
 
+    /// After a reconnect, hello-required answers to the old connection's messages can arrive
+    /// before the WELCOME (routing-id handover): the worker ignores them and keeps its HELLO.
+    @Test func helloRequiredBeforeWelcomeIsIgnored() throws {
+        let coord = try FakeCoordinator()
+        let w = try RuntimeHarness(endpoint: coord.endpoint, slots: 1, liveness: 20)
+        w.start()
+        defer { w.stop() }
+        let (id, m) = try coord.expect(.hello)
+        guard case .hello(let h) = m else { return }
+        try coord.send(.error(.init(code: "hello-required", message: "unknown worker: send HELLO first")), to: id)
+        try coord.send(.welcome(.init(sessionID: "s1", nonce: h.nonce, heartbeatMs: 50, liveness: 20)), to: id)
+        coord.peers[id] = "s1"
+        let next = try coord.next(within: 2000)
+        #expect(next?.message.command == .ready, "expected READY after the WELCOME, got \(String(describing: next?.message))")
+        #expect(w.log.contains("ignored hello-required before WELCOME"))
+    }
+
     /// ERROR duplicate-worker-id ends the worker with an error that says why.
     @Test func duplicateIDErrorEndsTheWorker() throws {
         let coord = try FakeCoordinator()

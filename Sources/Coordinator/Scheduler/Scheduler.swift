@@ -48,16 +48,20 @@ import Shared
 /// may be killing its workers) is marked failed. Hand-backs count neither way. The counts
 /// live in memory only: a coordinator restart gives every unfinished job a fresh start.
 ///
-/// **Results.** A result is committed (`.commitResult`, then the loop ACKs) when its job is
-/// not final and either the lease id is the job's current lease, or the job is pending (its
-/// lease expired and nobody else runs it yet: outcomes are a pure function of the spec, so
-/// any honest run counts). The job becomes `done` at once, so later copies are
-/// `.ack(.duplicate)`. A result whose job is leased to someone else under another lease (a
-/// late result after reassignment), or whose job already failed for good, is acknowledged
-/// without committing (`.ack(.late)`): the current holder's result will count. A failure
-/// report is never acknowledged; one on anything but the current lease changes nothing.
-/// Results and failures for job ids not in the sweep get `.reject(.unknownJob)`; they are
-/// accepted from any worker id, known or not (the lease id, not the sender, is what counts).
+/// **Results.** Only a worker with a session reports: a result or failure from an unknown id
+/// gets `.reject(.unknownWorker)` (the loop answers hello-required) and nothing else. A result
+/// is committed (`.commitResult`, then the loop ACKs) when its job is not final and either the
+/// sender holds the job's lease (whatever lease id it names), or the job is pending and the
+/// sender held one of its leases earlier in this coordinator's life, or held its last lease
+/// before a restart (`priorHolders`): outcomes are a pure function of the spec, so any run by
+/// a holder counts. The job becomes `done` at once, so later copies are `.ack(.duplicate)`. A
+/// result from an earlier holder while someone else holds the lease (a late result after
+/// reassignment), or for a job that failed for good, is acknowledged without committing
+/// (`.ack(.late)`). A result from a worker that never held the job is `.ack(.refused)`: not
+/// stored (job ids are a public hash of the spec: anyone could plant one), acknowledged so an
+/// honest worker forgets it, logged. A failure report is never acknowledged; one on anything
+/// but the current lease changes nothing. Results for job ids not in the sweep get
+/// `.reject(.unknownJob)`.
 ///
 /// **Ordering contract for the loop.** Apply actions in order. Persist `.assign` with
 /// `Store.markLeased` before (or while) sending; commit every `.commitResult` durably before
@@ -83,8 +87,11 @@ public struct Scheduler: Sendable {
     ///   - pending: jobs to run, in order (from `Store.resumeState()`).
     ///   - done: ids already having a result; never handed out. Wins over `pending`.
     ///   - failed: ids already failed for good; never handed out.
+    ///   - priorHolders: for pending jobs that were leased when the previous coordinator stopped,
+    ///     the worker that held them: its result still counts (`Store.resumeState()`).
     public init(configuration: Configuration, pending: [PendingJob],
-                done: some Sequence<String>, failed: some Sequence<String> = [String]()) {
+                done: some Sequence<String>, failed: some Sequence<String> = [String](),
+                priorHolders: [String: String] = [:]) {
         precondition(configuration.heartbeatInterval > 0 && configuration.liveness >= 1,
                      "heartbeat interval and liveness must be positive")
         precondition(configuration.maxAttempts >= 1 && configuration.maxLeaseLosses >= 1,
@@ -99,6 +106,7 @@ public struct Scheduler: Sendable {
             counts.failed += 1
         }
         _ = enqueue(pending)
+        for (jobID, worker) in priorHolders where jobs[jobID]?.state == .pending { jobs[jobID]!.holders.insert(worker) }
     }
 
     /// Every job kind this build knows, for a worker that runs them all.
@@ -128,8 +136,7 @@ public struct Scheduler: Sendable {
         for jobID in running ?? [] {
             switch jobs[jobID]?.state {
             case nil: actions.append(.reject(worker: id, reason: .unknownJob(jobID: jobID)))
-            case .done?: actions.append(.ack(worker: id, jobID: jobID, reason: .duplicate))
-            case .failed?: actions.append(.ack(worker: id, jobID: jobID, reason: .late))
+            case .done?, .failed?: actions.append(.ack(worker: id, jobID: jobID, reason: .stale))
             case .pending?, .leased?: break
             }
         }
@@ -186,6 +193,7 @@ public struct Scheduler: Sendable {
 
     /// A finished run's result arrived (see the rules for what is committed).
     public mutating func result(worker id: String, jobID: String, leaseID: String, now: Double) -> [Action] {
+        guard workers[id] != nil else { return [.reject(worker: id, reason: .unknownWorker)] }
         touch(worker: id, now: now)
         guard let job = jobs[jobID] else { return [.reject(worker: id, reason: .unknownJob(jobID: jobID))] }
         switch job.state {
@@ -193,11 +201,12 @@ public struct Scheduler: Sendable {
             return [ack(id, jobID, .duplicate, now: now)]
         case .failed:
             return [ack(id, jobID, .late, now: now)]
-        case .leased(let lease) where lease.id != leaseID:
-            return [ack(id, jobID, .late, now: now)]
+        case .leased(let lease) where lease.worker != id:
+            return [ack(id, jobID, job.holders.contains(id) ? .late : .refused, now: now)]
         case .leased:
             releaseLease(of: jobID)
         case .pending:
+            guard job.holders.contains(id) else { return [ack(id, jobID, .refused, now: now)] }
             counts.pending -= 1
         }
         jobs[jobID]!.state = .done
@@ -211,6 +220,7 @@ public struct Scheduler: Sendable {
     /// A run failed. Retryable failures are retried up to `maxAttempts`; see the rules.
     public mutating func failure(worker id: String, jobID: String, leaseID: String, message: String,
                                  retryable: Bool, now: Double) -> [Action] {
+        guard workers[id] != nil else { return [.reject(worker: id, reason: .unknownWorker)] }
         touch(worker: id, now: now)
         // FAILURE is never acknowledged (PROTOCOL.md 8.6): an ACK would tell a worker that runs
         // the job again under a new lease to drop it. One not on the current lease changes nothing.

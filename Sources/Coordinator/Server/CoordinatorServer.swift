@@ -54,8 +54,12 @@ final class CoordinatorServer {
         var resultsCommitted = 0
         /// Committed results whose outcome is `diverged` (this run only).
         var divergedCommitted = 0
+        /// Results for jobs already stored (resends, or another worker's run).
         var duplicates = 0
+        /// Results from an earlier holder after the job was reassigned, or for a failed job.
         var lateResults = 0
+        /// Results from workers that never held the job's lease: not stored.
+        var refusedResults = 0
         var workersDead = 0
         var requeued = 0
         var failedJobs = 0
@@ -80,7 +84,7 @@ final class CoordinatorServer {
         scheduler = Scheduler(
             configuration: .init(heartbeatInterval: configuration.heartbeatInterval, liveness: configuration.liveness,
                                  maxAttempts: configuration.maxAttempts, sessionID: sessionID),
-            pending: resume.pending, done: resume.done, failed: resume.failed)
+            pending: resume.pending, done: resume.done, failed: resume.failed, priorHolders: resume.priorHolders)
 
         context = try ZMQContext()
         if configuration.curve != nil, let allowed = configuration.allowedClientKeys {
@@ -146,6 +150,15 @@ final class CoordinatorServer {
         }
 
         if case .hello(let h) = message {
+            guard Data(h.workerID.utf8) == routing else {
+                // PROTOCOL.md section 2: the routing id IS the worker id; replies go by routing id.
+                stats.malformed += 1
+                let why = "HELLO workerID \(h.workerID) differs from the routing id \(hex(routing)); set ZMQ_ROUTING_ID to the workerID"
+                logger.warning("refused HELLO: \(why)")
+                replies.append((routing, .error(.init(code: ProtocolError.Code.malformedBody.rawValue, message: why,
+                                                      command: Int(Message.Command.hello.rawValue)))))
+                return
+            }
             if scheduler.isConnected(worker: h.workerID), let pid = pidOf[h.workerID], let host = hostOf[h.workerID],
                pid != h.pid || host != h.host {
                 // Two processes under one --id would take the connection from each other forever
@@ -248,7 +261,15 @@ final class CoordinatorServer {
                 }
                 acks.append((worker, jobID))
             case let .ack(worker, jobID, reason):
-                if reason == .late { stats.lateResults += 1 }
+                switch reason {
+                case .duplicate: stats.duplicates += 1
+                case .late: stats.lateResults += 1
+                case .refused:
+                    stats.refusedResults += 1
+                    logger.warning("refused RESULT for job \(jobID) from \(worker): it never held the job's lease (not stored)")
+                case .stale:
+                    logger.info("worker \(worker) still holds job \(jobID), which is stored or failed: told to drop it")
+                }
                 acks.append((worker, jobID))
             case let .requeue(jobID, reason):
                 stats.requeued += 1

@@ -191,7 +191,7 @@ struct RunSweepCommand: ParsableCommand {
         let reportError: Error?
         do { try reporter.write(); reportError = nil } catch { reportError = error }
         let s = server.stats
-        logger.info("messages \(s.messagesIn), results \(s.resultsCommitted), duplicates \(s.duplicates), late \(s.lateResults), malformed \(s.malformed), workers lost \(s.workersDead)")
+        logger.info("messages \(s.messagesIn), results \(s.resultsCommitted), duplicates \(s.duplicates), late \(s.lateResults), refused \(s.refusedResults), malformed \(s.malformed), workers lost \(s.workersDead)")
         // The results table, so a finished run shows what it found without opening a file.
         if let md = try? String(contentsOfFile: reportDir + "/summary.md", encoding: .utf8) {
             let table = md.split(separator: "\n").filter { $0.hasPrefix("|") || $0.hasPrefix("## ") || $0.hasPrefix("Optimal") }

@@ -169,6 +169,8 @@ public final class Store: Sendable {
                     UPDATE jobs SET state = 'done', lease_id = NULL, worker = NULL, updated_at = ?
                     WHERE state != 'done' AND id IN (SELECT job_id FROM results)
                     """, arguments: [now])
+                let holders = try Row.fetchAll(db, sql: "SELECT id, worker FROM jobs WHERE state = 'leased' AND worker IS NOT NULL")
+                    .map { (id: $0[0] as String, worker: $0[1] as String) }
                 try db.execute(sql: """
                     UPDATE jobs SET state = 'pending', lease_id = NULL, worker = NULL, updated_at = ?
                     WHERE state = 'leased'
@@ -182,7 +184,7 @@ public final class Store: Sendable {
                     .map { (id: $0[0] as String, kind: $0[1] as String) }
                 let done = try String.fetchAll(db, sql: "SELECT id FROM jobs WHERE state = 'done' ORDER BY rowid")
                 let failed = try String.fetchAll(db, sql: "SELECT id FROM jobs WHERE state = 'failed' ORDER BY rowid")
-                return (pending, done, failed, requeued)
+                return (pending, done, failed, requeued, holders)
             }
         }
         let pending = try raw.0.map { (r) throws(StoreError) -> Scheduler.PendingJob in
@@ -191,7 +193,8 @@ public final class Store: Sendable {
             }
             return Scheduler.PendingJob(id: r.id, kind: kind)
         }
-        return ResumeState(pending: pending, done: raw.1, failed: raw.2, requeuedLeases: raw.3)
+        return ResumeState(pending: pending, done: raw.1, failed: raw.2, requeuedLeases: raw.3,
+                           priorHolders: Dictionary(raw.4.map { ($0.id, $0.worker) }, uniquingKeysWith: { a, _ in a }))
     }
 
     /// The sweeps recorded in this store, oldest first.

@@ -65,6 +65,8 @@ public struct ResumeState: Sendable, Equatable {
     public var failed: [String]
     /// How many leased jobs were put back to pending (leases of a previous run).
     public var requeuedLeases: Int
+    /// The worker that held each of those leases: its late result still counts.
+    public var priorHolders: [String: String] = [:]
 }
 
 /// One lease to record (from a scheduler `.assign`).

@@ -116,6 +116,8 @@ extension Message {
     }
 
     private static func decodeBody(_ command: Command, _ body: Data) throws -> Message {
+        // Section 4.2: UTF-8 without a byte-order mark (Foundation's decoder would skip one).
+        if body.starts(with: [0xEF, 0xBB, 0xBF]) { throw ProtocolError.malformedBody(command, "the body starts with a byte-order mark") }
         func d<T: Decodable>(_ t: T.Type) throws -> T {
             do { return try JSON.decode(t, from: body) } catch {
                 throw ProtocolError.malformedBody(command, Self.describe(error))
