@@ -94,3 +94,30 @@ extension LiveSweeps {
         }
     }
 }
+
+extension LiveSweeps {
+    /// Two sweeps in one store pool their results in its report: `run` says so (issue 10).
+    @Suite struct MixedStore {
+        @Test(.timeLimit(.minutes(2)))
+        func runWarnsWhenAStoreGetsASecondSweepOrAnotherGrid() throws {
+            try Bin.require()
+            let scratch = try Scratch("mixed")
+            let store = scratch.path("mixed.sqlite")
+            func run(_ name: String, count: Int) throws -> Finished {
+                let sweep = try scratch.write("\(name)-\(count).yaml", noopSweep(name: name, count: count, sleepMs: 0))
+                let f = try runToEnd(Bin.coordinator, ["run", sweep, "--store", store, "--report", scratch.path("r"),
+                                                       "--local-workers", "1", "--worker-slots", "1"], in: scratch, timeout: 60)
+                #expect(f.status == 0, "\(name): \(f.stderr)")
+                return f
+            }
+            let first = try run("integ-mix-a", count: 2)
+            #expect(!first.stderr.contains("already holds") && !first.stderr.contains("another definition"))
+            let again = try run("integ-mix-a", count: 2)   // a resume: silent
+            #expect(!again.stderr.contains("already holds") && !again.stderr.contains("another definition"), "\(again.stderr)")
+            let other = try run("integ-mix-b", count: 2)
+            #expect(other.stderr.contains("already holds sweep(s) integ-mix-a"), "\(other.stderr)")
+            let regrid = try run("integ-mix-a", count: 3)
+            #expect(regrid.stderr.contains("sweep integ-mix-a in \(store) was recorded with another definition"), "\(regrid.stderr)")
+        }
+    }
+}

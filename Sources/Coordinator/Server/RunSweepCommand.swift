@@ -109,6 +109,7 @@ struct RunSweepCommand: ParsableCommand {
         let db = try Store(path: storePath)
         // A damaged store is refused before anything runs on it, with the way out.
         try db.requireWhole()
+        warnIfMixing(sweepDef, in: db, logger: logger)
         let added = try db.addJobs(sweepDef.jobs, sweepName: sweepDef.name, definition: sweepDef.definitionText)
         logger.info("sweep \(sweepDef.name): \(sweepDef.jobs.count) jobs (\(added) new) in \(storePath)")
 
@@ -202,6 +203,23 @@ struct RunSweepCommand: ParsableCommand {
         }
         print("report: \(reportDir)")
         if stop.isSet { throw ExitCode(130) }
+    }
+}
+
+/// A report pools every result of its store: say so when this run adds a second sweep, or
+/// another grid under the same sweep name (docs/SWEEPS.md, "One store, one sweep").
+func warnIfMixing(_ sweep: Sweep, in store: Store, logger: Logger) {
+    guard let recorded = try? store.sweeps() else { return }
+    let others = recorded.map(\.name).filter { $0 != sweep.name }
+    if !others.isEmpty {
+        let text = "store \(store.path) already holds sweep(s) \(others.joined(separator: ", ")): its report will pool "
+            + "their results with \(sweep.name)'s; use another --store to keep them apart"
+        logger.warning("\(text)")
+    }
+    if let same = recorded.first(where: { $0.name == sweep.name }), same.definition != sweep.definitionText {
+        let text = "sweep \(sweep.name) in \(store.path) was recorded with another definition: the jobs of both "
+            + "stay in the store and its report pools them; use another --store for a different grid"
+        logger.warning("\(text)")
     }
 }
 
