@@ -63,14 +63,15 @@ extension LiveSweeps {
             let children = Children(scratch)
             defer { children.killAll() }
             let sweep = try scratch.write("orphans.yaml", noopSweep(name: "integ-orphans", count: 40, sleepMs: 2000))
+            let port = try freeLoopbackPort()   // explicit, so not even a regression can use a fixed port
             let coordinator = try children.start(
                 Bin.coordinator, ["run", sweep, "--store", scratch.path("orphans.sqlite"), "--report", scratch.path("r"),
-                                  "--local-workers", "2", "--worker-slots", "1"],
+                                  "--local-workers", "2", "--worker-slots", "1", "--bind", "tcp://127.0.0.1:\(port)"],
                 name: "coordinator", environment: ["URNN_LOG_LEVEL": "info"])
             var pids: [Int32] = []
             defer { killIfWorker(pids) }
             let busy = waitUntil(timeout: 60, poll: 0.05) {
-                pids = localWorkerPIDs(coordinator.stderr)
+                pids = workerChildren(of: coordinator.pid)
                 return pids.count == 2 && WorkerLog.started(coordinator.stderr).count >= 2
             }
             try #require(busy, "the local workers never started jobs\n\(coordinator.diagnostics)")
@@ -79,6 +80,41 @@ extension LiveSweeps {
             let gone = waitUntil(timeout: 15, poll: 0.1) { pids.allSatisfy { !isAlive($0) } }
             #expect(gone, "local workers outlived their coordinator: \(pids.filter(isAlive))\n\(coordinator.diagnostics)")
             #expect(coordinator.stderr.contains("stopping (SIGTERM)"), "the workers did not stop on their own\n\(coordinator.diagnostics)")
+        }
+
+        /// `run --local-workers 2` that fails mid-sweep (its disk fills up: a 1 MiB tmpfs the test
+        /// fills once the workers are busy) exits with an error, and its workers go with it.
+        @Test(.timeLimit(.minutes(2)), .enabled(if: getuid() == 0, "needs root to mount a small tmpfs"))
+        func localWorkersStopWhenRunFailsOnAFullDisk() throws {
+            try Bin.require()
+            let scratch = try Scratch("diskfull")
+            let children = Children(scratch)
+            defer { children.killAll() }
+            let disk = scratch.path("disk")
+            try FileManager.default.createDirectory(atPath: disk, withIntermediateDirectories: true)
+            let mount = try runToEnd(URL(fileURLWithPath: "/bin/mount"), ["-t", "tmpfs", "-o", "size=1m", "tmpfs", disk], in: scratch)
+            try #require(mount.status == 0, "cannot mount a tmpfs: \(mount.stderr)")
+            defer { _ = try? runToEnd(URL(fileURLWithPath: "/bin/umount"), ["-l", disk], in: scratch) }
+            let sweep = try scratch.write("full.yaml", noopSweep(name: "integ-diskfull", count: 400, sleepMs: 50))
+            let port = try freeLoopbackPort()
+            let coordinator = try children.start(
+                Bin.coordinator, ["run", sweep, "--store", disk + "/full.sqlite", "--report", scratch.path("r"),
+                                  "--local-workers", "2", "--worker-slots", "2", "--bind", "tcp://127.0.0.1:\(port)"],
+                name: "coordinator", environment: ["URNN_LOG_LEVEL": "info"])
+            var pids: [Int32] = []
+            defer { killIfWorker(pids) }
+            let busy = waitUntil(timeout: 60, poll: 0.05) {
+                pids = workerChildren(of: coordinator.pid)
+                return pids.count == 2 && WorkerLog.finished(coordinator.stderr).count >= 4
+            }
+            try #require(busy, "the local workers never finished jobs\n\(coordinator.diagnostics)")
+            // Fill the disk: the store's next commit fails with SQLITE_FULL.
+            _ = try runToEnd(URL(fileURLWithPath: "/bin/sh"), ["-c", "cat /dev/zero > '\(disk)/filler'"], in: scratch)
+            try #require(coordinator.waitExit(timeout: 30), "the coordinator went on with a full disk\n\(coordinator.diagnostics)")
+            #expect(coordinator.process.terminationReason == .exit && coordinator.process.terminationStatus != 0,
+                    "\(coordinator.diagnostics)")
+            let gone = waitUntil(timeout: 15, poll: 0.1) { pids.allSatisfy { !isAlive($0) } }
+            #expect(gone, "local workers outlived the failed run: \(pids.filter(isAlive))\n\(coordinator.diagnostics)")
         }
 
         /// Two local sweeps at once on one machine, neither with --bind: each listens on a port
@@ -137,11 +173,17 @@ extension LiveSweeps {
     }
 }
 
-/// The pids of "started N local workers ... (pids A, B)" in a coordinator's log.
-func localWorkerPIDs(_ log: String) -> [Int32] {
-    guard let r = log.range(of: "local workers with "), let p = log[r.upperBound...].range(of: "(pids ") else { return [] }
-    return log[p.upperBound...].prefix { $0 != ")" }.split(separator: ",")
-        .compactMap { Int32($0.trimmingCharacters(in: .whitespaces)) }
+/// The live `urnn-worker` children of `parent` (from /proc: independent of any log format).
+func workerChildren(of parent: Int32) -> [Int32] {
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+    return entries.compactMap(Int32.init).filter { pid in
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return false }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 1, Int32(fields[1]) == parent else { return false }
+        let cmd = (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)) ?? ""
+        return cmd.contains("urnn-worker") && isAlive(pid)
+    }.sorted()
 }
 
 /// A process that exists and is not a zombie (an orphan's zombie waits for a reaper that may not come).
