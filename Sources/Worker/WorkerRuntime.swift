@@ -26,6 +26,8 @@ final class WorkerRuntime: @unchecked Sendable {
     // Loop-thread state.
     var rng: Xoshiro256
     var socket: ZMQSocket?
+    /// Failed security handshakes of `socket`: the worker says it was refused, and why.
+    var handshakes: HandshakeMonitor?
     var nonce = ""
     var sessionID: String?
     var helloSent = false
@@ -95,7 +97,9 @@ final class WorkerRuntime: @unchecked Sendable {
             if socket == nil, t >= reconnectAt { try openSession() }
             var items: [ZMQPollItem] = [.fileDescriptor(runner.wake.fileDescriptor, .readable)]
             if let s = socket { items.append(.socket(s, helloSent ? .readable : [.readable, .writable])) }
+            if let m = handshakes { items.append(.socket(m.socket, .readable)) }
             let ready = try zmqPoll(items, timeoutMs: pollTimeout(at: t))
+            if handshakes != nil, ready.count > 2, ready[2].contains(.readable) { logRefusals() }
             if ready[0].contains(.readable) { for job in runner.takeFinished() { finish(job) } }
             if let s = socket, ready.count > 1 {
                 if !helloSent, ready[1].contains(.writable) {
@@ -169,6 +173,7 @@ final class WorkerRuntime: @unchecked Sendable {
             options.append(.curveClient(serverKey: c.serverKey, publicKey: c.keys.publicKey, secretKey: c.keys.secretKey))
         }
         try s.set(options)
+        handshakes = try HandshakeMonitor(watching: s, context: context, tracksConnection: true)
         try s.connect(config.endpoint)
         socket = s
         sessions += 1
@@ -201,7 +206,32 @@ final class WorkerRuntime: @unchecked Sendable {
         }
     }
 
+    /// Says why the coordinator refused this worker's connection (once per refusal).
+    private func logRefusals() {
+        for f in handshakes?.drain() ?? [] {
+            switch f.kind {
+            case .refusedByAuthenticator:
+                let key = config.curve.map { " (this worker's public key \($0.keys.publicKey))" } ?? ""
+                log("refused by the coordinator: its CURVE whitelist does not admit this worker\(key)")
+            case .cryptographic, .noDetail where config.curve != nil:
+                log("refused by the coordinator: the CURVE handshake failed; is --curve-server-key the coordinator's public key?")
+            case .mechanismMismatch:
+                log("refused by the coordinator: " + (config.curve == nil
+                    ? "it requires CURVE; give --curve-server-key" : "it does not use CURVE; drop --curve-server-key"))
+            case .closedDuringHandshake where config.curve != nil:
+                log("refused by the coordinator: it closed the connection during the CURVE handshake; "
+                    + "is --curve-server-key the coordinator's public key?")
+            case .closedDuringHandshake:
+                break   // a plaintext connection that dropped: the liveness rules deal with it
+            case .other, .noDetail:
+                log("refused by the coordinator: \(f)")
+            }
+        }
+    }
+
     func closeSession(linger: Int) {
+        handshakes?.close()
+        handshakes = nil
         guard let s = socket else { return }
         try? s.set(.linger(milliseconds: linger))
         s.close()

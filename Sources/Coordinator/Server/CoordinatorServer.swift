@@ -35,6 +35,8 @@ final class CoordinatorServer {
     private(set) var scheduler: Scheduler
     private let context: ZMQContext
     private let socket: ZMQSocket
+    /// Failed security handshakes on `socket`, logged as refusals (wrong key, plaintext client).
+    private let handshakes: HandshakeMonitor
     private var authenticator: CurveAuthenticator?
     /// Worker key (its HELLO's id) <-> ROUTER routing id.
     private var routeOf: [String: Data] = [:]
@@ -102,11 +104,13 @@ final class CoordinatorServer {
         ])
         if let keys = configuration.curve { try socket.set(.curveServer(secretKey: keys.secretKey)) }
         if configuration.ipv6 { try socket.set(.ipv6(true)) }
+        handshakes = try HandshakeMonitor(watching: socket, context: context)
         try socket.bind(configuration.bind)
     }
 
     deinit {
         socket.close()
+        handshakes.close()
         authenticator?.stop()
     }
 
@@ -114,7 +118,9 @@ final class CoordinatorServer {
 
     /// One round: wait up to `timeout` seconds for traffic, handle it, tick, apply.
     func round(timeout: Double) throws {
-        let events = try zmqPoll([.socket(socket, .readable)], timeoutMs: Int(timeout * 1000))
+        let events = try zmqPoll([.socket(socket, .readable), .socket(handshakes.socket, .readable)],
+                                 timeoutMs: Int(timeout * 1000))
+        if events[1].contains(.readable) { logRefusals(at: clock()) }
         var actions: [Scheduler.Action] = []
         var replies: [(Data, Message)] = []
         if events.first?.contains(.readable) == true {
@@ -126,6 +132,21 @@ final class CoordinatorServer {
         }
         actions += scheduler.tick(now: clock())
         try apply(actions, replies: replies)
+    }
+
+    /// Last time each kind of refused handshake was logged, and how many came since: a refused
+    /// client retries every 100 ms (libzmq's reconnect), so each kind is logged at most every 10 s.
+    private var refusalLog: [String: (at: Double, since: Int)] = [:]
+
+    private func logRefusals(at now: Double) {
+        for f in handshakes.drain() {
+            let kind = f.description
+            if let last = refusalLog[kind], now - last.at < 10 { refusalLog[kind]!.since += 1; continue }
+            let more = refusalLog[kind].map { $0.since > 0 ? " (\($0.since) more like it since the last report)" : "" } ?? ""
+            refusalLog[kind] = (now, 0)
+            let who = f.kind == .refusedByAuthenticator ? "" : "; libzmq cannot tell its key or address before the handshake"
+            logger.warning("refused a worker connection on \(f.endpoint): \(f)\(who)\(more)")
+        }
     }
 
     // MARK: Incoming
