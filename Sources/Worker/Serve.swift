@@ -23,7 +23,7 @@ struct ServeOptions: ParsableArguments {
         let problems = [
             slots.flatMap { Bounds.violation($0, in: Bounds.slots, option: "--slots") },
             Bounds.violation(heartbeatMs, in: Bounds.heartbeatMs, option: "--heartbeat-ms"),
-            Bounds.violation(liveness, in: 2...Bounds.liveness.upperBound, option: "--liveness"),
+            Bounds.violation(liveness, in: Bounds.workerLiveness, option: "--liveness"),
             exitWhenIdle.flatMap { Bounds.violation($0, in: Bounds.idleExitSeconds, option: "--exit-when-idle") },
             parentPid.flatMap { Bounds.violation($0, in: 1...Int32.max, option: "--parent-pid") },
         ].compactMap { $0 }

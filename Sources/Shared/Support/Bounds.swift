@@ -23,6 +23,8 @@ public enum Bounds {
     public static let heartbeatMs = 10...600_000
     /// Silent heartbeat intervals before a peer is presumed dead (coordinator; 3 to 5 is sensible).
     public static let liveness = 1...10
+    /// The worker's own liveness, used only until the coordinator's WELCOME sets it.
+    public static let workerLiveness = 2...100
     /// Failed attempts before a job is failed for good.
     public static let maxAttempts = 1...100
     /// Seconds between report refreshes.

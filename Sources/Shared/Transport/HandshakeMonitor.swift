@@ -38,7 +38,7 @@ public final class HandshakeMonitor {
             case .cryptographic: return "CURVE handshake did not decrypt (the client has the wrong --curve-server-key)"
             case .mechanismMismatch: return "security mechanisms differ (one side uses CURVE, the other plaintext)"
             case .closedDuringHandshake: return "the peer closed the connection during the handshake"
-            case .noDetail: return "handshake failed (no detail from libzmq; with CURVE usually the wrong server key)"
+            case .noDetail: return "handshake failed (no detail from libzmq: a wrong server key, or a plaintext client)"
             case .other(let code): return "handshake failed (libzmq protocol error 0x\(String(code, radix: 16)))"
             }
         }
