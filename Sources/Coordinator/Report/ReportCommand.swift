@@ -34,16 +34,15 @@ struct ReportCommand: ParsableCommand {
     }
 }
 
-/// Every stored result of the store at `storePath` (which must exist).
+/// Every stored result of the store at `storePath`, opened read-only (`Store(readingAt:)`).
 func loadRecords(storePath: String) throws -> [ResultRecord] {
-    let store = try Store(path: storePath, create: false)
-    return try store.allResults()
+    try Store(readingAt: storePath).allResults()
 }
 
 /// The sweeps recorded in the store at `storePath`, re-read from their stored definitions (a
 /// definition this build cannot read, e.g. of a newer build, is left out: its jobs still count
 /// in every table, only its ablation view is missing).
 func storedSweeps(storePath: String) throws -> [Sweep] {
-    let store = try Store(path: storePath, create: false)
+    let store = try Store(readingAt: storePath)
     return try store.sweeps().compactMap { try? SweepFile.parse(text: $0.definition, source: "stored sweep \($0.name)") }
 }
