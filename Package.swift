@@ -55,13 +55,15 @@ let package = Package(
         .systemLibrary(name: "CLapack", path: "Sources/CLapack"),
         // Header only: the CPUID check the executables make (BuildInfo) before Shared's code runs.
         .systemLibrary(name: "CCPU", path: "Sources/CCPU"),
+        // zlib (Debian zlib1g-dev): gzip-compressed dataset files (Support/Gzip.swift).
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
 
         // The library both executables link: training core, experiments, theory,
         // job and result types, wire protocol, transport.
         .target(
             name: "Shared",
             dependencies: [
-                "CZmq", "CCPU",
+                "CZmq", "CCPU", "CZlib",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))] + isaCodegen + isaDefines

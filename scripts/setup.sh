@@ -3,7 +3,7 @@
 # Safe to run again; does nothing when everything is present.
 set -euo pipefail
 need=()
-for pkg in libzmq3-dev liblapacke-dev libopenblas-dev pkg-config libsqlite3-dev; do
+for pkg in libzmq3-dev liblapacke-dev libopenblas-dev pkg-config libsqlite3-dev zlib1g-dev; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
