@@ -11,6 +11,8 @@ struct ServeOptions: ParsableArguments {
     @Option(help: "Silent heartbeat intervals before the coordinator is presumed dead.") var liveness: Int = 4
     @Option(help: "The coordinator's CURVE public key (Z85, 40 characters); enables encryption.") var curveServerKey: String?
     @Option(help: "File holding this worker's CURVE secret key (Z85); default: a fresh key pair per run.") var curveSecretFile: String?
+    @Option(help: "Directory for checkpoints of running pmnist jobs (one file per job id, rewritten after every epoch); a job restarted on a worker with the same directory resumes where it stopped. Default: no checkpoints.")
+    var checkpointDir: String?
 
     func validate() throws {
         if let s = slots, s < 1 { throw ValidationError("--slots must be at least 1") }
@@ -18,6 +20,7 @@ struct ServeOptions: ParsableArguments {
         if heartbeatMs < 10 { throw ValidationError("--heartbeat-ms must be at least 10") }
         if liveness < 2 { throw ValidationError("--liveness must be at least 2") }
         if curveSecretFile != nil && curveServerKey == nil { throw ValidationError("--curve-secret-file needs --curve-server-key") }
+        if let d = checkpointDir { try CheckpointOption.validate(d) }
     }
 
     /// The runtime configuration these options describe.
@@ -56,7 +59,11 @@ enum ServeCommand {
         let config = try options.configuration(endpoint: endpoint)
         let log = stderrLogger(prefix: "urnn-worker \(config.workerID)")
         let exit = try withExtendedLifetime(try ZMQContext()) { context in
-            let runtime = try WorkerRuntime(config: config, context: context, log: log)
+            // One dataset cache per process: every job slot shares one copy of a dataset.
+            let jobContext = JobContext(datasets: DatasetCache(), checkpointDirectory: options.checkpointDir)
+            let runtime = try WorkerRuntime(config: config, context: context,
+                                            execute: { spec, progress in try JobExecutor.run(spec, context: jobContext, progress: progress) },
+                                            log: log)
             // Weak: the runtime (and with it the context) must die when this closure ends,
             // so the context's termination flushes DISCONNECT before the process exits.
             startSignalWaiter(stopSignals) { [weak runtime] name in runtime?.requestStop(name) }
