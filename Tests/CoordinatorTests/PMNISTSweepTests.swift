@@ -30,7 +30,7 @@ import Testing
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         for j in s.jobs {
             let p = try #require(j.pmnist)
-            #expect(p.pool == 4 && p.trainLimit == 1000 && p.epochs == 3)
+            #expect(p.pool == 7 && p.trainLimit == 2000 && p.epochs == 3)
             #expect(FileManager.default.fileExists(atPath: root.appendingPathComponent(p.data).path))
             try j.validate()
         }
