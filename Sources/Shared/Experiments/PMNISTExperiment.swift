@@ -43,7 +43,11 @@ public enum PMNISTExperiment {
                  + (resume.map { ", resuming after epoch \($0.epoch)" } ?? ""))
         let state = try ClassifierTrainer.train(
             shape: shape, initialParams: initial, config: config, data: splits, resume: resume,
-            checkpoint: { s in try store?.save(s, jobID: jobID) }, progress: { progress($0) })
+            checkpoint: { s in
+                // A checkpoint that cannot be written (disk full, permissions) costs only the
+                // ability to resume: say so and go on.
+                do { try store?.save(s, jobID: jobID) } catch { progress("checkpoint after epoch \(s.epoch) not written: \(error)") }
+            }, progress: { progress($0) })
         let outcome = outcome(state, dataset: dataset, splits: splits)
         store?.remove(jobID: jobID)
         return outcome

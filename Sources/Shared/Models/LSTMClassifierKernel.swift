@@ -4,7 +4,7 @@
 //
 // Gates i, f, g, o (Keras order). Per (t, b) the pre-activations / activated gates are 4 blocks of
 // nPad = ceil(n / 8) * 8 floats; states h, c, tanh(c) are nPad floats (padding lanes stay 0).
-//   forward   z_g = b_g + sum_k Wx_g[:,k] x_k + sum_j Wh_g[:,j] h(t-1)_j  (4 sequences per weight load)
+//   forward   z_g = b_g + sum_k Wx_g[:,k] x_k + sum_j Wh_g[:,j] h(t-1)_j  (4 sequences x 2 blocks per weight row)
 //             c(t) = f c(t-1) + i g;  h(t) = o tanh(c(t))
 //   backward  dh = [t = T-1] C^T dz + sum_{g,r} Wh_g[r,:] dz_g(t+1)_r
 //             dc = dh o (1 - tanh^2 c) + dc(t+1) f(t+1);  dz_i = dc g i(1-i);  dz_f = dc c(t-1) f(1-f)
@@ -98,7 +98,32 @@ final class LSTMClassifierKernel: ClassifierKernel {
             for b0 in stride(from: 0, to: B, by: 4) {
                 let b1 = min(b0 + 1, B - 1), b2 = min(b0 + 2, B - 1), b3 = min(b0 + 3, B - 1)
                 let h0 = f + hPrev + b0 * nPad, h1 = f + hPrev + b1 * nPad, h2 = f + hPrev + b2 * nPad, h3 = f + hPrev + b3 * nPad
-                for col in stride(from: 0, to: gRow, by: 8) {
+                var col = 0
+                // Two 8-lane blocks at a time: 8 independent chains per weight row (gRow is a multiple of 32).
+                while col + 8 < gRow {
+                    var a0 = v(oBias + col), a1 = a0, a2 = a0, a3 = a0
+                    var c0 = v(oBias + col + 8), c1 = c0, c2 = c0, c3 = c0
+                    for k in 0..<p {
+                        let w = v(oWxT + k * gRow + col), u = v(oWxT + k * gRow + col + 8)
+                        let x0 = xt[b0 * p + k], x1 = xt[b1 * p + k], x2 = xt[b2 * p + k], x3 = xt[b3 * p + k]
+                        a0 = w * x0 + a0; a1 = w * x1 + a1; a2 = w * x2 + a2; a3 = w * x3 + a3
+                        c0 = u * x0 + c0; c1 = u * x1 + c1; c2 = u * x2 + c2; c3 = u * x3 + c3
+                    }
+                    var wj = oWhT + col
+                    for j in 0..<n {
+                        let w = v(wj), u = v(wj + 8)
+                        let s0 = h0[j], s1 = h1[j], s2 = h2[j], s3 = h3[j]
+                        a0 = w * s0 + a0; a1 = w * s1 + a1; a2 = w * s2 + a2; a3 = w * s3 + a3
+                        c0 = u * s0 + c0; c1 = u * s1 + c1; c2 = u * s2 + c2; c3 = u * s3 + c3
+                        wj += gRow
+                    }
+                    set(gt + b0 * gRow + col, a0); set(gt + b1 * gRow + col, a1)
+                    set(gt + b2 * gRow + col, a2); set(gt + b3 * gRow + col, a3)
+                    set(gt + b0 * gRow + col + 8, c0); set(gt + b1 * gRow + col + 8, c1)
+                    set(gt + b2 * gRow + col + 8, c2); set(gt + b3 * gRow + col + 8, c3)
+                    col += 16
+                }
+                for col in stride(from: col, to: gRow, by: 8) {
                     var a0 = v(oBias + col), a1 = a0, a2 = a0, a3 = a0
                     for k in 0..<p {
                         let w = v(oWxT + k * gRow + col)
@@ -175,7 +200,28 @@ final class LSTMClassifierKernel: ClassifierKernel {
                 let b1 = min(b0 + 1, B - 1), b2 = min(b0 + 2, B - 1), b3 = min(b0 + 3, B - 1)
                 let d0 = f + dzNext + b0 * gRow, d1 = f + dzNext + b1 * gRow
                 let d2 = f + dzNext + b2 * gRow, d3 = f + dzNext + b3 * gRow
-                for blk in stride(from: 0, to: nPad, by: 8) {
+                var blk = 0
+                // Two 8-lane blocks at a time (8 chains), except at the last step (readout term below).
+                while blk + 8 < nPad && !last {
+                    var g0 = V(), g1 = V(), g2 = V(), g3 = V(), e0 = V(), e1 = V(), e2 = V(), e3 = V()
+                    for g in 0..<4 {
+                        var wr = oWhR + g * n * nPad + blk
+                        let base = g * nPad
+                        for i in 0..<n {
+                            let w = v(wr), u = v(wr + 8)
+                            let s0 = d0[base + i], s1 = d1[base + i], s2 = d2[base + i], s3 = d3[base + i]
+                            g0 = w * s0 + g0; g1 = w * s1 + g1; g2 = w * s2 + g2; g3 = w * s3 + g3
+                            e0 = u * s0 + e0; e1 = u * s1 + e1; e2 = u * s2 + e2; e3 = u * s3 + e3
+                            wr += nPad
+                        }
+                    }
+                    cell(b0, blk, g0); cell(b0, blk + 8, e0)
+                    if b0 + 1 < B { cell(b1, blk, g1); cell(b1, blk + 8, e1) }
+                    if b0 + 2 < B { cell(b2, blk, g2); cell(b2, blk + 8, e2) }
+                    if b0 + 3 < B { cell(b3, blk, g3); cell(b3, blk + 8, e3) }
+                    blk += 16
+                }
+                for blk in stride(from: blk, to: nPad, by: 8) {
                     var g0 = V(), g1 = V(), g2 = V(), g3 = V()
                     if last {
                         for o in 0..<q {

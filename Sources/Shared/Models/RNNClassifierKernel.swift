@@ -3,7 +3,8 @@
 // gradients of W, F, b agree with the reference in Float to the last bit up to the softmax's exp.
 //
 // At pMNIST's batch 64 each step is a matrix product: the states of 4 sequences are computed
-// together, so every weight vector loaded serves 4 sequences (register blocking over the batch).
+// together, two 8-lane blocks at a time, so every weight row loaded feeds 8 independent
+// multiply-add chains (register blocking over the batch; 4 chains were bound by the add latency).
 // A state is nPad = ceil(n / 8) * 8 floats (padding lanes stay exactly 0), handled 8 lanes at a time.
 //   forward   a = b + sum_k F[:,k] x_k + sum_j W[:,j] h(t-1)_j;  h(t) = relu(a)     (WT: columns of W)
 //   backward  dh = [t = T-1] C^T dz + sum_i W[i,:] da(t+1)_i;  da = dh [h(t) > 0]   (Wr: rows of W)
@@ -85,7 +86,32 @@ final class RNNClassifierKernel: ClassifierKernel {
             for b0 in stride(from: 0, to: B, by: 4) {
                 let b1 = min(b0 + 1, B - 1), b2 = min(b0 + 2, B - 1), b3 = min(b0 + 3, B - 1)
                 let h0 = f + hPrev + b0 * nPad, h1 = f + hPrev + b1 * nPad, h2 = f + hPrev + b2 * nPad, h3 = f + hPrev + b3 * nPad
-                for blk in stride(from: 0, to: nPad, by: 8) {
+                var blk = 0
+                // Two 8-lane blocks at a time: 8 independent chains per weight row (4 sequences x 2 blocks).
+                while blk + 8 < nPad {
+                    var a0 = v(oBias + blk), a1 = a0, a2 = a0, a3 = a0
+                    var c0 = v(oBias + blk + 8), c1 = c0, c2 = c0, c3 = c0
+                    for k in 0..<p {
+                        let w = v(oFT + k * nPad + blk), u = v(oFT + k * nPad + blk + 8)
+                        let x0 = xt[b0 * p + k], x1 = xt[b1 * p + k], x2 = xt[b2 * p + k], x3 = xt[b3 * p + k]
+                        a0 = w * x0 + a0; a1 = w * x1 + a1; a2 = w * x2 + a2; a3 = w * x3 + a3
+                        c0 = u * x0 + c0; c1 = u * x1 + c1; c2 = u * x2 + c2; c3 = u * x3 + c3
+                    }
+                    var wj = oWT + blk
+                    for j in 0..<n {
+                        let w = v(wj), u = v(wj + 8)
+                        let s0 = h0[j], s1 = h1[j], s2 = h2[j], s3 = h3[j]
+                        a0 = w * s0 + a0; a1 = w * s1 + a1; a2 = w * s2 + a2; a3 = w * s3 + a3
+                        c0 = u * s0 + c0; c1 = u * s1 + c1; c2 = u * s2 + c2; c3 = u * s3 + c3
+                        wj += nPad
+                    }
+                    set(hCur + b0 * nPad + blk, Lanes.relu(a0)); set(hCur + b1 * nPad + blk, Lanes.relu(a1))
+                    set(hCur + b2 * nPad + blk, Lanes.relu(a2)); set(hCur + b3 * nPad + blk, Lanes.relu(a3))
+                    set(hCur + b0 * nPad + blk + 8, Lanes.relu(c0)); set(hCur + b1 * nPad + blk + 8, Lanes.relu(c1))
+                    set(hCur + b2 * nPad + blk + 8, Lanes.relu(c2)); set(hCur + b3 * nPad + blk + 8, Lanes.relu(c3))
+                    blk += 16
+                }
+                for blk in stride(from: blk, to: nPad, by: 8) {
                     var a0 = v(oBias + blk), a1 = a0, a2 = a0, a3 = a0
                     for k in 0..<p {
                         let w = v(oFT + k * nPad + blk)
@@ -134,7 +160,30 @@ final class RNNClassifierKernel: ClassifierKernel {
             for b0 in stride(from: 0, to: B, by: 4) {
                 let b1 = min(b0 + 1, B - 1), b2 = min(b0 + 2, B - 1), b3 = min(b0 + 3, B - 1)
                 let d0 = f + daNext + b0 * nPad, d1 = f + daNext + b1 * nPad, d2 = f + daNext + b2 * nPad, d3 = f + daNext + b3 * nPad
-                for blk in stride(from: 0, to: nPad, by: 8) {
+                var blk = 0
+                // Two 8-lane blocks at a time (8 chains), except at the last step (readout term below).
+                while blk + 8 < nPad && !last {
+                    var g0 = V(), g1 = V(), g2 = V(), g3 = V(), e0 = V(), e1 = V(), e2 = V(), e3 = V()
+                    var wi = oWr + blk
+                    for i in 0..<n {
+                        let w = v(wi), u = v(wi + 8)
+                        let s0 = d0[i], s1 = d1[i], s2 = d2[i], s3 = d3[i]
+                        g0 = w * s0 + g0; g1 = w * s1 + g1; g2 = w * s2 + g2; g3 = w * s3 + g3
+                        e0 = u * s0 + e0; e1 = u * s1 + e1; e2 = u * s2 + e2; e3 = u * s3 + e3
+                        wi += nPad
+                    }
+                    set(daCur + b0 * nPad + blk, Lanes.keep(g0, wherePositive: v(hCur + b0 * nPad + blk)))
+                    set(daCur + b1 * nPad + blk, Lanes.keep(g1, wherePositive: v(hCur + b1 * nPad + blk)))
+                    set(daCur + b2 * nPad + blk, Lanes.keep(g2, wherePositive: v(hCur + b2 * nPad + blk)))
+                    set(daCur + b3 * nPad + blk, Lanes.keep(g3, wherePositive: v(hCur + b3 * nPad + blk)))
+                    let bk = blk + 8
+                    set(daCur + b0 * nPad + bk, Lanes.keep(e0, wherePositive: v(hCur + b0 * nPad + bk)))
+                    set(daCur + b1 * nPad + bk, Lanes.keep(e1, wherePositive: v(hCur + b1 * nPad + bk)))
+                    set(daCur + b2 * nPad + bk, Lanes.keep(e2, wherePositive: v(hCur + b2 * nPad + bk)))
+                    set(daCur + b3 * nPad + bk, Lanes.keep(e3, wherePositive: v(hCur + b3 * nPad + bk)))
+                    blk += 16
+                }
+                for blk in stride(from: blk, to: nPad, by: 8) {
                     var g0 = V(), g1 = V(), g2 = V(), g3 = V()
                     if last {
                         for o in 0..<q {
