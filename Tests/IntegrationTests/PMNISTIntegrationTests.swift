@@ -117,5 +117,17 @@ extension LiveSweeps {
             #expect(printed == (try JSON.string(record.outcome)), "resumed outcome differs from an uninterrupted run")
             #expect(try JSON.decode(JobOutcome.self, from: Data(printed.utf8)).bitwiseEqual(record.outcome))
         }
+
+        @Test func badCheckpointDirectoryIsRefused() throws {
+            try Bin.require()
+            let scratch = try Scratch("pmnist-ckpt-arg")
+            let file = try scratch.write("not-a-dir", "x")
+            let spec = try scratch.write("spec.json", try JSON.string(JobSpec(noop: NoopSpec(token: 1))))
+            let f = try runToEnd(Bin.worker, ["exec", "--spec", spec, "--checkpoint-dir", file], in: scratch)
+            #expect(f.status != 0 && f.reason == .exit)
+            #expect(f.stderr.contains("--checkpoint-dir") && f.stderr.contains("is not a directory"), "\(f.stderr)")
+            let s = try runToEnd(Bin.worker, ["--connect", "tcp://127.0.0.1:1", "--checkpoint-dir", file], in: scratch)
+            #expect(s.status != 0 && s.stderr.contains("is not a directory"), "\(s.stderr)")
+        }
     }
 }
