@@ -7,7 +7,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "urnn-bench",
         abstract: "Benchmarks of the training core and the coordinator.",
-        subcommands: [TrainingBench.self],
+        subcommands: [TrainingBench.self, PMNISTBench.self],
         defaultSubcommand: TrainingBench.self
     )
 

@@ -15,6 +15,13 @@ struct ExecCommand: ParsableCommand {
     @Flag(help: "No progress lines on stderr.")
     var quiet = false
 
+    @Option(help: "Directory for the checkpoints of a pmnist job: resume from it if the job was interrupted (default: none).")
+    var checkpointDir: String?
+
+    func validate() throws {
+        if let d = checkpointDir { try CheckpointOption.validate(d) }
+    }
+
     func run() throws {
         let data: Data
         if spec == "-" {
@@ -29,7 +36,7 @@ struct ExecCommand: ParsableCommand {
         }
         do { try job.validate() } catch { throw ValidationError("\(error)") }
         let quiet = self.quiet
-        let outcome = try JobExecutor.run(job) { line in
+        let outcome = try JobExecutor.run(job, context: JobContext(checkpointDirectory: checkpointDir)) { line in
             if !quiet { FileHandle.standardError.write(Data("\(line)\n".utf8)) }
         }
         print(try JSON.string(outcome))

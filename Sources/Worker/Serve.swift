@@ -19,6 +19,9 @@ struct ServeOptions: ParsableArguments {
             help: ArgumentHelp("Die with this parent process (set by `urnn-coordinator run --local-workers`).", visibility: .hidden))
     var parentPid: Int32?
 
+    @Option(help: "Directory for checkpoints of running pmnist jobs (one file per job id, rewritten after every epoch); a job restarted on a worker with the same directory resumes where it stopped. Default: no checkpoints.")
+    var checkpointDir: String?
+
     func validate() throws {
         let problems = [
             slots.flatMap { Bounds.violation($0, in: Bounds.slots, option: "--slots") },
@@ -31,6 +34,7 @@ struct ServeOptions: ParsableArguments {
         if let c = connect { _ = try endpoint(c) }
         if let i = id, !(1...255).contains(i.utf8.count) { throw ValidationError("--id must be 1-255 bytes") }
         if curveSecretFile != nil && curveServerKey == nil { throw ValidationError("--curve-secret-file needs --curve-server-key") }
+        if let d = checkpointDir { try CheckpointOption.validate(d) }
     }
 
     /// `--connect` checked: a port in 1...65535, a host that resolves.
@@ -77,7 +81,11 @@ enum ServeCommand {
         let log = stderrLogger(prefix: "urnn-worker \(config.workerID)")
         if let parent = options.parentPid { try dieWithParent(parent, log: log) }
         let exit = try withExtendedLifetime(try ZMQContext()) { context in
-            let runtime = try WorkerRuntime(config: config, context: context, log: log)
+            // One dataset cache per process: every job slot shares one copy of a dataset.
+            let jobContext = JobContext(datasets: DatasetCache(), checkpointDirectory: options.checkpointDir)
+            let runtime = try WorkerRuntime(config: config, context: context,
+                                            execute: { spec, progress in try JobExecutor.run(spec, context: jobContext, progress: progress) },
+                                            log: log)
             // Weak: the runtime (and with it the context) must die when this closure ends,
             // so the context's termination flushes DISCONNECT before the process exits.
             startSignalWaiter(stopSignals) { [weak runtime] name in runtime?.requestStop(name) }

@@ -15,12 +15,18 @@ import Testing
     static var testBuildIsV3: Bool { BuildInfo.instructionSet == "x86-64-v3" }
 
     /// Small jobs touching every fast kernel (RNN, URNN with its SVD projection, contractive RNN,
-    /// LSTM at 4, 8 and 16 lanes, RNN and LSTM in blocks of 16 lanes), the optimizers, and the theory code.
+    /// LSTM at 4, 8 and 16 lanes, RNN and LSTM in blocks of 16 lanes, the pMNIST classifiers), the optimizers,
+    /// and the theory code.
     static var specs: [(String, JobSpec)] {
         func synthetic(_ m: ModelKind, _ h: Int, _ opt: OptimizerKind = .adam) -> JobSpec {
             var s = SyntheticSpec(model: m, hidden: h, realization: 2, seed: 1, epochs: 2)
             s.sequences = 30; s.trainSequences = 20; s.steps = 150; s.optimizer = opt
             return JobSpec(synthetic: s)
+        }
+        func pmnist(_ m: ModelKind, _ h: Int) -> JobSpec {
+            var s = PMNISTSpec(model: m, hidden: h, data: Bin.packageRoot.appendingPathComponent("data/mnist5k").path, epochs: 2)
+            s.pool = 7; s.trainLimit = 300; s.validation = 100; s.testLimit = 100
+            return JobSpec(pmnist: s)
         }
         var t2 = TheorySpec(n: 2, seed: 3)
         t2.mValues = [2, 4]; t2.restarts = 1; t2.iterations = 300; t2.sequences = 4; t2.length = 40
@@ -30,6 +36,8 @@ import Testing
             ("rnn-33", synthetic(.rnn, 33)), ("lstm-20", synthetic(.lstm, 20)),
             ("theorem1", JobSpec(kind: .theorem1, theory: TheorySpec(n: 5, seed: 2))),
             ("theorem2", JobSpec(kind: .theorem2, theory: t2)),
+            // The classifier kernels (pMNIST): padded lanes (11 units), the URNN, the LSTM's gates.
+            ("pmnist-rnn-11", pmnist(.rnn, 11)), ("pmnist-urnn-8", pmnist(.urnn, 8)), ("pmnist-lstm-12", pmnist(.lstm, 12)),
         ]
     }
 

@@ -47,6 +47,10 @@ public enum Report {
             }
             urls.append(url)
         }
+        // pMNIST (Figure 4) gets its own tables and figure.
+        if records.contains(where: { $0.spec.kind == .pmnist }) {
+            urls += try PMNISTReport.write(records: records, to: dir)
+        }
         // Theorem demonstrations get their own tables and error-vs-m figures.
         if records.contains(where: { [.theorem1, .theorem2, .theorem3].contains($0.spec.kind) }) {
             urls += try TheoryReport.write(records: records, to: dir)

@@ -58,6 +58,8 @@ public struct CostModel: Sendable {
             return scale * 60
         case .noop:
             return 0
+        case .pmnist:
+            return job.pmnist.map { scale * Self.pmnistSeconds($0) } ?? 0
         }
     }
 

@@ -10,6 +10,8 @@ enum FieldType: Sendable, Equatable {
     case bool
     /// One of the listed words.
     case choice([String])
+    /// Free text (a path), checked by the field's `check`.
+    case text
 
     var description: String {
         switch self {
@@ -18,6 +20,7 @@ enum FieldType: Sendable, Equatable {
         case .optionalDouble: return "a number or none"
         case .bool: return "true or false"
         case .choice(let words): return "one of " + words.joined(separator: ", ")
+        case .text: return "a text"
         }
     }
 }
@@ -61,6 +64,7 @@ struct KindSchema: Sendable {
         case .synthetic: return synthetic
         case .theorem1, .theorem2, .theorem3: return theory(kind)
         case .noop: return noop
+        case .pmnist: return pmnist
         }
     }
 

@@ -160,6 +160,49 @@ variants:
       noise_rule: meanSquare
       clip: none
 """#),
+        ("paper-fig4", #"""
+# Figure 4 of Emami et al., "Input-Output Equivalence of Unitary and Contractive RNNs"
+# (NeurIPS 2019): permuted pixel-by-pixel MNIST, 784 steps of one pixel in the fixed 92916
+# permutation. {rnn, crnn, urnn} x 7 hidden sizes x 2 learning rates, plus the LSTM baseline at the
+# same points = 56 jobs, each up to 100 epochs with early stopping on validation accuracy.
+# Point `data` at a directory with the four MNIST files (train-images-idx3-ubyte[.gz], ...):
+# copy this file and edit it, or put them in data/mnist below the workers' working directory.
+name: paper-fig4
+kind: pmnist
+description: Figure 4, permuted MNIST, rnn/crnn/urnn (+lstm) x hidden 16..128 x lr {1e-3, 1e-4}
+grid:
+  model: [rnn, crnn, urnn, lstm]
+  hidden: [16, 32, 48, 64, 80, 96, 128]
+  lr: [0.001, 0.0001]
+fixed:
+  data: data/mnist          # the full MNIST (60,000 + 10,000 images); give your directory
+  optimizer: rmsprop
+  batch: 64
+  epochs: 100
+  patience: 10              # early stopping: epochs without a better validation accuracy
+  seed: 0
+"""#),
+        ("pmnist-smoke", #"""
+# pMNIST end to end on the 5,000-image MNIST subset shipped in data/mnist5k: 4 models x hidden
+# {8, 16}, images average-pooled to 4x4 (16 steps, in the order the 92916 permutation visits the
+# pooled cells), 2,000 training images, 3 epochs: every run reaches 19-29% test accuracy (chance
+# 10%). About a second in a release build; CI runs it through the coordinator and 2 debug-build
+# workers. A plumbing check, not a result: paper-fig4 is the experiment.
+name: pmnist-smoke
+kind: pmnist
+description: pMNIST smoke test, 8 small jobs on the shipped 5,000-image subset
+grid:
+  model: [rnn, crnn, urnn, lstm]
+  hidden: [8, 16]
+fixed:
+  data: data/mnist5k
+  pool: 7
+  train_limit: 2000
+  validation: 400
+  test_limit: 500
+  epochs: 3
+  lr: 0.003
+"""#),
         ("noop-bench", #"""
 # Coordinator benchmark: 10,000 jobs that do nothing, to measure job round trips per second.
 name: noop-bench

@@ -105,6 +105,9 @@ extension SweepReader {
                 throw error(line, field.key, "unknown \(field.key) '\(s)' (expected one of \(words.joined(separator: ", ")))")
             }
             value = .string(s)
+        case .text:
+            guard !s.isEmpty, s.utf8.count <= 4096 else { throw error(line, field.key, "expected 1-4096 bytes of text, got \(s.utf8.count)") }
+            value = .string(s)
         }
         if let message = field.check(value) { throw error(line, field.key, message) }
         return Located(value: value, line: line)

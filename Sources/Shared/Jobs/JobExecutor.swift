@@ -4,6 +4,11 @@ import Foundation
 /// `progress` receives human-readable progress lines (may be called from the same thread).
 public enum JobExecutor {
     public static func run(_ spec: JobSpec, progress: @escaping @Sendable (String) -> Void = { _ in }) throws -> JobOutcome {
+        try run(spec, context: JobContext(), progress: progress)
+    }
+
+    /// As `run(_:progress:)`, with the worker's dataset cache and checkpoint directory.
+    public static func run(_ spec: JobSpec, context: JobContext, progress: @escaping @Sendable (String) -> Void = { _ in }) throws -> JobOutcome {
         try spec.validate()
         switch spec.kind {
         case .noop:
@@ -13,6 +18,8 @@ public enum JobExecutor {
             return JobOutcome(metrics: ["token": Double(n.token)])
         case .synthetic:
             return try SyntheticExperiment.run(spec.synthetic!, progress: progress)
+        case .pmnist:
+            return try PMNISTExperiment.run(spec.pmnist!, context: context, progress: progress)
         case .theorem1, .theorem2, .theorem3:
             return try TheoryJobs.run(kind: spec.kind, spec: spec.theory!, progress: progress)
         }

@@ -6,6 +6,8 @@ public enum JobKind: String, Codable, Sendable, CaseIterable {
     case synthetic
     /// Theorem demonstrations (see docs/THEORY.md).
     case theorem1, theorem2, theorem3
+    /// Pixel-by-pixel (permuted) MNIST classification (Figure 4).
+    case pmnist
     /// Does nothing but echo; kept for benchmarking the coordinator.
     case noop
 }
@@ -24,6 +26,7 @@ public struct JobSpec: Codable, Hashable, Sendable {
     public var synthetic: SyntheticSpec?
     public var theory: TheorySpec?
     public var noop: NoopSpec?
+    public var pmnist: PMNISTSpec?
 
     public static let currentVersion = 1
 
@@ -32,6 +35,9 @@ public struct JobSpec: Codable, Hashable, Sendable {
     }
     public init(kind: JobKind, theory: TheorySpec) {
         version = Self.currentVersion; self.kind = kind; self.theory = theory
+    }
+    public init(pmnist: PMNISTSpec) {
+        version = Self.currentVersion; kind = .pmnist; self.pmnist = pmnist
     }
     public init(noop: NoopSpec) {
         version = Self.currentVersion; kind = .noop; self.noop = noop
@@ -52,6 +58,7 @@ public struct JobSpec: Codable, Hashable, Sendable {
         case .synthetic: return synthetic.map { $0.summary } ?? "synthetic(?)"
         case .theorem1, .theorem2, .theorem3: return "\(kind.rawValue) " + (theory.map { $0.summary } ?? "?")
         case .noop: return "noop \(noop?.token ?? 0)"
+        case .pmnist: return pmnist.map { $0.summary } ?? "pmnist(?)"
         }
     }
 
@@ -70,6 +77,9 @@ public struct JobSpec: Codable, Hashable, Sendable {
         case .noop:
             guard let n = noop else { throw SpecError(field: "noop", message: "missing for kind noop") }
             try n.validate()
+        case .pmnist:
+            guard let p = pmnist else { throw SpecError(field: "pmnist", message: "missing for kind pmnist") }
+            try p.validate()
         }
     }
 }

@@ -1,0 +1,82 @@
+import Foundation
+
+/// What a worker lends to the jobs it runs: the per-process dataset cache (every job slot shares one
+/// copy of a dataset) and where running jobs checkpoint (nil: no checkpoints).
+public struct JobContext: Sendable {
+    public var datasets: DatasetCache
+    public var checkpointDirectory: String?
+    public init(datasets: DatasetCache = DatasetCache(), checkpointDirectory: String? = nil) {
+        self.datasets = datasets; self.checkpointDirectory = checkpointDirectory
+    }
+}
+
+/// The pixel-MNIST experiment (the paper's Figure 4): train `spec.model` with `spec.hidden` units on
+/// the dataset in `spec.data`, report test accuracy at the epoch with the best validation accuracy.
+///
+/// The outcome is a pure function of the spec and the dataset's bytes (their fingerprint is in the
+/// events): the same spec gives a bit-identical outcome, also when the run was interrupted and
+/// resumed from a checkpoint.
+public enum PMNISTExperiment {
+    public static let classes = 10
+
+    public static func run(_ spec: PMNISTSpec, context: JobContext = JobContext(),
+                           progress: @escaping @Sendable (String) -> Void = { _ in }) throws -> JobOutcome {
+        try spec.validate()
+        let dataset = try context.datasets.dataset(directory: spec.data)
+        let seed = UInt64(bitPattern: Int64(spec.seed))
+        let splits = try PixelSplits.make(dataset, validation: spec.validation, seed: seed, permuted: spec.permuted,
+                                          pool: spec.pool ?? 1, trainLimit: spec.trainLimit, testLimit: spec.testLimit)
+        let shape = ModelShape(cell: spec.model == .lstm ? .lstm : .relu, hidden: spec.hidden, inputs: 1, outputs: classes)
+        var initRNG = Xoshiro256(seed: seed, stream: "pmnist-init")
+        let initial = Initializer.keras(shape, rng: &initRNG).map(Float.init)
+        let config = ClassifierConfig(
+            epochs: spec.epochs, batchSize: spec.batchSize, learningRate: spec.learningRate, optimizer: spec.optimizer,
+            clipNorm: spec.clipNorm, shuffleSeed: Xoshiro256.deriveSeed(seed, "pmnist-shuffle"),
+            constraint: SyntheticExperiment.constraintFor(spec.model), patience: spec.patience,
+            guardLRFactor: spec.guardLRFactor ?? 0.5, guardMaxEvents: spec.guardMaxEvents ?? 20)
+
+        let jobID = JobSpec(pmnist: spec).id
+        let store = context.checkpointDirectory.map(CheckpointStore.init(directory:))
+        let resume = store?.load(jobID: jobID, note: progress)
+        progress("training \(spec.summary): \(shape.parameterCount) parameters, \(splits.train.count) train / "
+                 + "\(splits.validation.count) validation / \(splits.test.count) test sequences of \(splits.train.steps) steps"
+                 + (resume.map { ", resuming after epoch \($0.epoch)" } ?? ""))
+        let state = try ClassifierTrainer.train(
+            shape: shape, initialParams: initial, config: config, data: splits, resume: resume,
+            checkpoint: { s in
+                // A checkpoint that cannot be written (disk full, permissions) costs only the
+                // ability to resume: say so and go on.
+                do { try store?.save(s, jobID: jobID) } catch { progress("checkpoint after epoch \(s.epoch) not written: \(error)") }
+            }, progress: { progress($0) })
+        let outcome = outcome(state, dataset: dataset, splits: splits)
+        store?.remove(jobID: jobID)
+        return outcome
+    }
+
+    static func outcome(_ s: ClassifierState, dataset: ImageDataset, splits: PixelSplits) -> JobOutcome {
+        let best = s.bestEpoch > 0 ? s.bestEpoch - 1 : nil
+        let metrics: [String: Double] = [
+            "test_accuracy": best.map { s.testAccuracy[$0] } ?? s.initialTestAccuracy,
+            "validation_accuracy": best.map { s.validationAccuracy[$0] } ?? s.initialValidationAccuracy,
+            "selected_epoch": Double(s.bestEpoch),
+            "final_test_accuracy": s.testAccuracy.last ?? s.initialTestAccuracy,
+            "final_validation_accuracy": s.validationAccuracy.last ?? s.initialValidationAccuracy,
+            "final_train_loss": s.trainLoss.last ?? .nan,
+            "initial_test_accuracy": s.initialTestAccuracy,
+            "epochs_run": Double(s.epoch),
+            "stopped_early": s.stoppedEarly ? 1 : 0,
+            "guard_events": Double(s.guardEvents),
+            "guard_w_clips": Double(s.contractiveClips),
+            "final_learning_rate": s.learningRate,
+            "train_images": Double(splits.train.count),
+            "validation_images": Double(splits.validation.count),
+            "test_images": Double(splits.test.count),
+        ]
+        return JobOutcome(status: s.diverged ? .diverged : .ok, metrics: metrics,
+                          series: ["train_loss": s.trainLoss, "train_accuracy": s.trainAccuracy,
+                                   "validation_loss": s.validationLoss, "validation_accuracy": s.validationAccuracy,
+                                   "test_loss": s.testLoss, "test_accuracy": s.testAccuracy],
+                          events: ["dataset \(dataset.fingerprint) (sha256 prefix of the four IDX files)"] + s.events,
+                          divergedEpoch: s.divergedEpoch)
+    }
+}
