@@ -66,7 +66,6 @@ let package = Package(
             name: "Shared",
             dependencies: [
                 "CZmq", "CCPU", "CZlib",
-                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))] + isaCodegen + isaDefines
         ),
@@ -86,7 +85,6 @@ let package = Package(
             dependencies: [
                 "Shared", "CProcess",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: isaDefines
         ),

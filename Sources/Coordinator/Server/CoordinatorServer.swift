@@ -24,8 +24,6 @@ final class CoordinatorServer {
         var allowedClientKeys: Set<String>?
         /// Most messages drained per round before the store is written.
         var maxBatch = 4096
-        /// Poll timeout when idle, seconds.
-        var pollInterval: Double = 0.05
     }
 
     let configuration: Configuration
