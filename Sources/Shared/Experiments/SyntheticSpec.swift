@@ -12,10 +12,6 @@ public enum ModelKind: String, Codable, Sendable, CaseIterable {
     case lstm
 }
 
-public enum OptimizerKind: String, Codable, Sendable, CaseIterable {
-    case adam, rmsprop, sgd
-}
-
 /// How a student's parameters start (docs/REPRODUCTION.md, "initialisation").
 public enum StudentInit: String, Codable, Sendable, CaseIterable {
     /// Keras's defaults, as the paper's authors used: Glorot-uniform input and readout kernels,

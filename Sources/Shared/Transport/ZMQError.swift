@@ -54,16 +54,6 @@ func zmqCall(_ operation: @autoclosure () -> String, timeoutMs: Int = -1, _ body
     }
 }
 
-/// The monotonic clock (`CLOCK_MONOTONIC`), in seconds. Not wall time: use it only for
-/// intervals. Kept here as the default clock; runtimes take a clock as a parameter.
-public enum MonotonicTime {
-    public static func seconds() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
-    }
-}
-
 /// libzmq's version, e.g. (4, 3, 4).
 public func zmqVersion() -> (major: Int, minor: Int, patch: Int) {
     var a: Int32 = 0, b: Int32 = 0, c: Int32 = 0

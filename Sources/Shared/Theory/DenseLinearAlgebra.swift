@@ -1,7 +1,7 @@
 // The dense linear algebra the theory module needs, behind a safe API: the SVD and what is
 // built from it. The SVD is the project's one-sided Jacobi SVD in Swift (JacobiSVD.swift, via
-// MatrixProjection), bit-identical on every CPU model; the file's name is from when it called
-// LAPACK's dgesvd, which now only serves as the tests' reference twin.
+// MatrixProjection), bit-identical on every CPU model; LAPACK's dgesvd only serves as the tests'
+// reference twin.
 
 /// Singular value decomposition and what is built from it.
 public enum DenseLinearAlgebra {
