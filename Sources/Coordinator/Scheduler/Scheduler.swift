@@ -63,8 +63,9 @@ import Shared
 /// but the current lease changes nothing. Results for job ids not in the sweep get
 /// `.reject(.unknownJob)`.
 ///
-/// **Ordering contract for the loop.** Apply actions in order. Persist `.assign` with
-/// `Store.markLeased` before (or while) sending; commit every `.commitResult` durably before
+/// **Ordering contract for the loop.** Apply actions in order. An `.assign` may be sent before its
+/// lease is persisted (`CoordinatorServer` sends first and records the lease in the round's
+/// commit): after a crash every leased job goes back to pending anyway. Commit every `.commitResult` durably before
 /// sending its ACK, and never let a later `.ack` overtake an earlier `.commitResult`
 /// (committing a whole batch, then sending all its acks, is fine).
 ///
