@@ -12,18 +12,10 @@
 //   a fixed summation order, no BLAS, so the same bits on every CPU).
 // Gates use VectorMath's sigmoid/tanh (abs. error < 3e-7), the reference uses libm.
 //
-// Speed (docs/EXPERIMENTS.md, Benchmark): the step is bound by the latency of the gate chains
-// (multiply-add sums, then exp and divide), not by register spills: the forward runs two
-// sequences at a time so their independent chains overlap. Cutting the 16-lane gates into
-// 4- or 8-lane pieces (no spills, less independent work) was measured slower.
-// The step is in fact close to bound by instruction count (4 SSE registers per gate in a
-// baseline build, 2 AVX registers in an x86-64-v3 build, which is why that one is ~25% faster):
-// more accumulators (even/odd j in the forward, one per gate for dh) gave nothing or lost;
-// what helped removes instructions: the gate weights are packed as -W (sigmoid gates) and 2 W
-// (tanh gate), exact scalings, so exp takes the sum as it is (no negation / doubling; gates
-// bit-identical), each gate's non-linearity follows its sum (fewer spills), and dWx, db are
-// summed per 64-step block from DZ with register accumulators (same order, same bits) instead
-// of load-add-store per step. Pairing sequences in the dh product was slower again.
+// Speed: the step is bound by the gate chains' latency and by instruction count; the forward runs
+// two sequences at a time, gate weights are packed pre-scaled (-W for sigmoid gates, 2 W for tanh;
+// exact), dWx and db are summed per 64-step block. What was measured, kept and rejected:
+// docs/EXPERIMENTS.md, "Benchmark".
 
 final class LSTMKernel<V: LaneVector>: SequenceKernel {
     let shape: ModelShape
