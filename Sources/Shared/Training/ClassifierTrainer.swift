@@ -6,7 +6,7 @@ import Foundation
 // caller checkpoints it, and a run resumed from it continues bit for bit as if never stopped
 // (the batch order of epoch e is a function of (seed, e) alone; nothing else is carried over).
 //
-// Divergence guard (as in `Trainer`): an epoch is bad if a batch loss or gradient norm is
+// Divergence guard (as in `Trainer`, policy in `DivergenceGuard`): an epoch is bad if a batch loss or gradient norm is
 // non-finite, a batch's mean loss exceeds explodeFactor x ln(classes) (chance level), the
 // projection fails, or the validation loss is non-finite. A bad epoch is undone (parameters and
 // optimizer state of the previous epoch), an unconstrained RNN's W with ||W|| > 1 is clipped to 1
@@ -82,6 +82,7 @@ public enum ClassifierTrainer {
         var bx = [Float](repeating: 0, count: T * B), by = [Int32](repeating: 0, count: B)
         var grad = [Float](repeating: 0, count: shape.parameterCount)
         let wSlot = shape.cell == .relu ? shape.slot("W") : nil
+        let divergenceGuard = DivergenceGuard(lrFactor: config.guardLRFactor, maxEvents: config.guardMaxEvents)
         let explode = config.explodeFactor * Foundation.log(Double(q))
 
         func evaluate(_ set: PixelSequences, _ params: [Float]) -> (loss: Double, accuracy: Double) {
@@ -145,21 +146,15 @@ public enum ClassifierTrainer {
                 if !val.loss.isFinite || val.loss > explode { failure = "validation loss \(val.loss)" }
             }
             if let failure {
+                let verdict = divergenceGuard.badEpoch(earlierEvents: state.guardEvents, learningRate: state.learningRate,
+                                                       params: &state.params, w: wSlot, constraint: config.constraint)
                 state.guardEvents += 1
-                if state.guardEvents > config.guardMaxEvents {
+                guard case let .retry(lr, remedy, clipped) = verdict else {
                     state.diverged = true; state.divergedEpoch = epoch; state.finished = true
-                    state.events.append("epoch \(epoch): \(failure) at learning rate \(state.learningRate); "
-                                        + "guard limit of \(config.guardMaxEvents) interventions reached: run diverged")
+                    state.events.append(divergenceGuard.giveUpEvent(epoch: epoch, failure: failure, learningRate: state.learningRate))
                     break
                 }
-                let lr = state.learningRate * config.guardLRFactor
-                var remedy = ""
-                if let w = wSlot, config.constraint == .none, let norm = try? Trainer.spectralNorm(state.params, slot: w), norm > 1 {
-                    if (try? Trainer.applyConstraint(.contractive, to: &state.params, slot: w)) != nil {
-                        state.contractiveClips += 1
-                        remedy = String(format: ", W's singular values clipped to <= 1 (||W|| was %.4f)", norm)
-                    }
-                }
+                if clipped { state.contractiveClips += 1 }
                 state.events.append("epoch \(epoch): \(failure); restored the state of epoch \(epoch - 1)\(remedy), "
                                     + "learning rate \(state.learningRate) -> \(lr)")
                 progress("guard: " + state.events.last!)

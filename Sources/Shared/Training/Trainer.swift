@@ -6,12 +6,10 @@
 // gradient norm is non-finite, a batch MSE exceeds explodeFactor x the training
 // targets' variance, the projection fails, or the end-of-epoch test loss is
 // non-finite or exploding. A bad epoch is undone: parameters and optimizer state
-// go back to the end of the previous epoch (the last state known good); for an
-// unconstrained ReLU RNN whose restored W has ||W|| > 1, W's singular values are
-// clipped to 1 once (a smaller step alone does not help: the restored network
-// itself overflows on some 1000-step sequences); the learning rate is multiplied by guardLRFactor for the rest of the run, the event
-// is recorded, and the epoch is run again with the same batch order. After
-// guardMaxEvents interventions the next bad epoch ends the run as diverged.
+// go back to the end of the previous epoch (the last state known good), and
+// `DivergenceGuard` (shared with ClassifierTrainer) decides the rest: clip an
+// unconstrained ReLU RNN's W to ||W|| <= 1, lower the learning rate, run the epoch
+// again with the same batch order, or give up after guardMaxEvents interventions.
 
 public enum Trainer {
     public static func train(shape: ModelShape, initialParams: [Float], config: TrainingConfig,
@@ -36,6 +34,7 @@ public enum Trainer {
                                     guardEvents: 0, finalLearningRate: config.learningRate)
         var goodParams = params, goodState = optimizer.state
         let constraint = config.constraint
+        let divergenceGuard = DivergenceGuard(lrFactor: config.guardLRFactor, maxEvents: config.guardMaxEvents)
         var epoch = 1
         while epoch <= config.epochs {
             var order = Array(0..<train.count)
@@ -71,27 +70,17 @@ public enum Trainer {
                 if !eval.mse.isFinite || eval.mse > config.explodeFactor * baseline { failure = "test loss \(eval.mse)" }
             }
             if let failure {
+                params = goodParams
+                let verdict = divergenceGuard.badEpoch(earlierEvents: result.guardEvents, learningRate: optimizer.learningRate,
+                                                       params: &params, w: wSlot, constraint: constraint)
                 result.guardEvents += 1
-                if result.guardEvents > config.guardMaxEvents {
+                guard case let .retry(lr, remedy, clipped) = verdict else {
                     result.diverged = true
                     result.divergedEpoch = epoch
-                    result.events.append("epoch \(epoch): \(failure) at learning rate \(optimizer.learningRate); "
-                                         + "guard limit of \(config.guardMaxEvents) interventions reached: run diverged")
-                    params = goodParams
+                    result.events.append(divergenceGuard.giveUpEvent(epoch: epoch, failure: failure, learningRate: optimizer.learningRate))
                     break
                 }
-                let lr = optimizer.learningRate * config.guardLRFactor
-                params = goodParams
-                var remedy = ""
-                if let w = wSlot, constraint == .none, let norm = try? spectralNorm(params, slot: w), norm > 1 {
-                    // An unconstrained ReLU RNN overflows on 1000-step sequences when W expands on
-                    // its active units; a smaller step alone does not stop it (the restored network
-                    // itself overflows on some sequences), so W's singular values are clipped to 1 once.
-                    if (try? applyConstraint(.contractive, to: &params, slot: w)) != nil {
-                        result.contractiveClips += 1
-                        remedy = String(format: ", W's singular values clipped to <= 1 (||W|| was %.4f)", norm)
-                    }
-                }
+                if clipped { result.contractiveClips += 1 }
                 result.events.append("epoch \(epoch): \(failure); restored parameters and optimizer state of epoch \(epoch - 1)"
                                      + remedy + ", learning rate \(optimizer.learningRate) -> \(lr)")
                 progress("guard: " + result.events.last!)
