@@ -24,6 +24,7 @@ k8s="$(dirname "$here")"
 root="$(cd "$k8s/../.." && pwd)"
 version="${K8S_VERSION:-1.30}"
 command -v kubernetes-validate >/dev/null || { echo "skip: kubernetes-validate not found (pip install kubernetes-validate)"; exit 77; }
+python3 -c 'import yaml' 2>/dev/null || { echo "skip: python3 has no PyYAML (pip install kubernetes-validate brings it)"; exit 77; }
 bin="${URNN_BIN_DIR:-}"
 if [ -z "$bin" ]; then
     for b in "$root/.build/release" "$root/.build/debug"; do [ -x "$b/urnn-coordinator" ] && { bin="$b"; break; }; done
