@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 status=0
-for f in slurm/*.sbatch slurm/test/*.sh ssh/*.sh ssh/test/*.sh k8s/*.sh k8s/test/*.sh dist/test/*.sh ../scripts/dist.sh; do
+for f in slurm/*.sbatch slurm/test/*.sh systemd/test/*.sh ssh/*.sh ssh/test/*.sh k8s/*.sh k8s/test/*.sh dist/test/*.sh ../scripts/dist.sh; do
     [ -e "$f" ] || continue
     bash -n "$f" || { echo "syntax error in $f" >&2; status=1; }
 done
