@@ -57,6 +57,8 @@ let package = Package(
         .systemLibrary(name: "CCPU", path: "Sources/CCPU"),
         // zlib (Debian zlib1g-dev): gzip-compressed dataset files (Support/Gzip.swift).
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        // Header only: prctl(PR_SET_PDEATHSIG), so a local worker dies with its coordinator.
+        .systemLibrary(name: "CProcess", path: "Sources/CProcess"),
 
         // The library both executables link: training core, experiments, theory,
         // job and result types, wire protocol, transport.
@@ -82,7 +84,7 @@ let package = Package(
         .executableTarget(
             name: "Worker",
             dependencies: [
-                "Shared",
+                "Shared", "CProcess",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

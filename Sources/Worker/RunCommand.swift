@@ -9,31 +9,31 @@ struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "run", abstract: "Run one synthetic job standalone and print its metrics.")
 
     @Option(help: "Student model: \(ModelKind.allCases.map(\.rawValue).joined(separator: ", ")).") var model: String = "rnn"
-    @Option(help: "Student hidden units.") var hidden: Int = 8
-    @Option(help: "Output SNR in dB.") var snr: Double = 20
-    @Option(help: "Realization index (fixes teacher and data).") var realization: Int = 0
-    @Option(help: "Student seed (initialisation and batch order).") var seed: Int = 0
-    @Option(help: "Training epochs.") var epochs: Int = 100
-    @Option(name: .customLong("lr"), help: "Learning rate.") var learningRate: Double = 0.01
+    @Option(parsing: .unconditional, help: "Student hidden units.") var hidden: Int = 8
+    @Option(parsing: .unconditional, help: "Output SNR in dB.") var snr: Double = 20
+    @Option(parsing: .unconditional, help: "Realization index (fixes teacher and data).") var realization: Int = 0
+    @Option(parsing: .unconditional, help: "Student seed (initialisation and batch order).") var seed: Int = 0
+    @Option(parsing: .unconditional, help: "Training epochs.") var epochs: Int = 100
+    @Option(name: .customLong("lr"), parsing: .unconditional, help: "Learning rate.") var learningRate: Double = 0.01
     @Option(help: "Optimizer: \(OptimizerKind.allCases.map(\.rawValue).joined(separator: ", ")).") var optimizer: String = "adam"
-    @Option(help: "Sequences per batch.") var batch: Int = 10
-    @Option(help: "Global gradient-norm clipping threshold.") var clip: Double = 1.0
+    @Option(parsing: .unconditional, help: "Sequences per batch.") var batch: Int = 10
+    @Option(parsing: .unconditional, help: "Global gradient-norm clipping threshold.") var clip: Double = 1.0
     @Flag(help: "Disable gradient clipping.") var noClip = false
-    @Option(help: "Sequences generated (train + test).") var sequences: Int = 1000
-    @Option(help: "Steps per sequence.") var steps: Int = 1000
-    @Option(help: "Training sequences (the rest are test).") var trainSequences: Int = 700
-    @Option(help: "Input dimension.") var inputs: Int = 2
-    @Option(help: "Teacher hidden units.") var teacherHidden: Int = 4
-    @Option(help: "Output dimension.") var outputs: Int = 2
-    @Option(help: "Teacher W = I - eps A^T A / ||A||^2.") var eps: Double = 0.01
+    @Option(parsing: .unconditional, help: "Sequences generated (train + test).") var sequences: Int = 1000
+    @Option(parsing: .unconditional, help: "Steps per sequence.") var steps: Int = 1000
+    @Option(parsing: .unconditional, help: "Training sequences (the rest are test).") var trainSequences: Int = 700
+    @Option(parsing: .unconditional, help: "Input dimension.") var inputs: Int = 2
+    @Option(parsing: .unconditional, help: "Teacher hidden units.") var teacherHidden: Int = 4
+    @Option(parsing: .unconditional, help: "Output dimension.") var outputs: Int = 2
+    @Option(parsing: .unconditional, help: "Teacher W = I - eps A^T A / ||A||^2.") var eps: Double = 0.01
     @Flag(help: "Teacher W = I - eps A^T A (the authors' script, no division by ||A||^2).") var noNormalizeA = false
     @Option(help: "Noise rule: variance (poster) or meanSquare (authors' script).") var noiseRule: String = "variance"
-    @Option(help: "Bias-calibration sequences (default 100).") var calibrationSequences: Int?
-    @Option(help: "Bias-calibration rounds (default 100).") var calibrationRounds: Int?
-    @Option(help: "Divergence guard: learning-rate factor per intervention (default 0.5).") var guardLrFactor: Double?
-    @Option(help: "Divergence guard: interventions before a run counts as diverged (default 20).") var guardMaxEvents: Int?
+    @Option(parsing: .unconditional, help: "Bias-calibration sequences (default 100).") var calibrationSequences: Int?
+    @Option(parsing: .unconditional, help: "Bias-calibration rounds (default 100).") var calibrationRounds: Int?
+    @Option(parsing: .unconditional, help: "Divergence guard: learning-rate factor per intervention (default 0.5).") var guardLrFactor: Double?
+    @Option(parsing: .unconditional, help: "Divergence guard: interventions before a run counts as diverged (default 20).") var guardMaxEvents: Int?
     @Option(help: "Student initialisation: keras (default), rotation (keras with det W = +1) or identity (W = I); the last two for ReLU students.") var `init`: String = "keras"
-    @Option(help: "Epsilon of Adam's/RMSProp's denominator (default 1e-7, Keras's).") var optimizerEps: Double?
+    @Option(parsing: .unconditional, help: "Epsilon of Adam's/RMSProp's denominator (default 1e-7, Keras's).") var optimizerEps: Double?
     @Flag(help: "Print the outcome as one JSON object on stdout.") var json = false
     @Flag(help: "No progress lines on stderr.") var quiet = false
 
@@ -62,7 +62,7 @@ struct RunCommand: ParsableCommand {
         // The defaults stay nil, so the job id equals that of a sweep file that does not name them.
         s.initialization = initKind == .keras ? nil : initKind
         s.optimizerEpsilon = optimizerEps == 1e-7 ? nil : optimizerEps
-        do { try s.validate() } catch let e as SpecError { throw ValidationError(e.description) }
+        do { try JobSpec(synthetic: s).validate() } catch let e as SpecError { throw ValidationError(e.description) }
         return s
     }
 

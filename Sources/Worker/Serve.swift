@@ -1,23 +1,41 @@
 import ArgumentParser
+import CProcess
 import Foundation
 import Shared
 
 /// Options of the serving mode: `urnn-worker --connect tcp://HOST:5555 [--slots N] ...`.
 struct ServeOptions: ParsableArguments {
     @Option(help: "Coordinator endpoint, e.g. tcp://127.0.0.1:5555.") var connect: String?
-    @Option(help: "Jobs run at once (default: the machine's cores).") var slots: Int?
+    @Option(parsing: .unconditional, help: "Jobs run at once (default: the machine's cores).") var slots: Int?
     @Option(help: "Unique worker id, also its ZeroMQ routing id (default: HOST-PID-RANDOM).") var id: String?
-    @Option(help: "Heartbeat interval in ms until the coordinator's WELCOME sets it.") var heartbeatMs: Int = 1000
-    @Option(help: "Silent heartbeat intervals before the coordinator is presumed dead.") var liveness: Int = 4
+    @Option(parsing: .unconditional, help: "Heartbeat interval in ms until the coordinator's WELCOME sets it.") var heartbeatMs: Int = 1000
+    @Option(parsing: .unconditional, help: "Silent heartbeat intervals before the coordinator is presumed dead.") var liveness: Int = 4
+    @Option(parsing: .unconditional,
+            help: "Exit (status 0) after this many seconds without a coordinator session and without a job (default: never).")
+    var exitWhenIdle: Double?
     @Option(help: "The coordinator's CURVE public key (Z85, 40 characters); enables encryption.") var curveServerKey: String?
     @Option(help: "File holding this worker's CURVE secret key (Z85); default: a fresh key pair per run.") var curveSecretFile: String?
+    @Option(parsing: .unconditional,
+            help: ArgumentHelp("Die with this parent process (set by `urnn-coordinator run --local-workers`).", visibility: .hidden))
+    var parentPid: Int32?
 
     func validate() throws {
-        if let s = slots, s < 1 { throw ValidationError("--slots must be at least 1") }
+        let problems = [
+            slots.flatMap { Bounds.violation($0, in: Bounds.slots, option: "--slots") },
+            Bounds.violation(heartbeatMs, in: Bounds.heartbeatMs, option: "--heartbeat-ms"),
+            Bounds.violation(liveness, in: Bounds.workerLiveness, option: "--liveness"),
+            exitWhenIdle.flatMap { Bounds.violation($0, in: Bounds.idleExitSeconds, option: "--exit-when-idle") },
+            parentPid.flatMap { Bounds.violation($0, in: 1...Int32.max, option: "--parent-pid") },
+        ].compactMap { $0 }
+        if let first = problems.first { throw ValidationError(first) }
+        if let c = connect { _ = try endpoint(c) }
         if let i = id, !(1...255).contains(i.utf8.count) { throw ValidationError("--id must be 1-255 bytes") }
-        if heartbeatMs < 10 { throw ValidationError("--heartbeat-ms must be at least 10") }
-        if liveness < 2 { throw ValidationError("--liveness must be at least 2") }
         if curveSecretFile != nil && curveServerKey == nil { throw ValidationError("--curve-secret-file needs --curve-server-key") }
+    }
+
+    /// `--connect` checked: a port in 1...65535, a host that resolves.
+    func endpoint(_ text: String) throws -> Endpoint {
+        do { return try Endpoint.parse(text, for: .connect) } catch { throw ValidationError(error.description) }
     }
 
     /// The runtime configuration these options describe.
@@ -31,6 +49,8 @@ struct ServeOptions: ParsableArguments {
             workerID: id ?? WorkerConfiguration.defaultWorkerID(host: host, pid: pid, rng: &rng),
             host: host, pid: pid, heartbeatMs: heartbeatMs, liveness: liveness)
         c.seed = rng.next()
+        c.idleExitSeconds = exitWhenIdle
+        c.ipv6 = try self.endpoint(endpoint).needsIPv6
         if let serverKey = curveServerKey {
             var keys = try CurveKeys.generate()
             if let path = curveSecretFile {
@@ -55,6 +75,7 @@ enum ServeCommand {
         blockSignals(stopSignals)
         let config = try options.configuration(endpoint: endpoint)
         let log = stderrLogger(prefix: "urnn-worker \(config.workerID)")
+        if let parent = options.parentPid { try dieWithParent(parent, log: log) }
         let exit = try withExtendedLifetime(try ZMQContext()) { context in
             let runtime = try WorkerRuntime(config: config, context: context, log: log)
             // Weak: the runtime (and with it the context) must die when this closure ends,
@@ -64,6 +85,20 @@ enum ServeCommand {
         }
         // The context is gone here: its termination waited for DISCONNECT to flush.
         log("exiting: \(exit)")
+    }
+
+    /// A local worker dies with the coordinator that started it, however it dies: the kernel
+    /// sends SIGTERM (blocked, so it reaches the signal waiter and the worker stops as on any
+    /// SIGTERM) when the parent ends. The parent may have died before the request was made, so
+    /// the parent pid is checked after it: a worker already orphaned exits at once.
+    static func dieWithParent(_ parent: Int32, log: (String) -> Void) throws {
+        if urnn_set_parent_death_signal(SIGTERM) != 0 {
+            log("cannot ask to die with the coordinator (pid \(parent)): \(String(cString: strerror(errno)))")
+        }
+        guard getppid() == parent else {
+            log("the coordinator that started this worker (pid \(parent)) is gone; exiting")
+            throw WorkerError.orphaned(parent: parent)
+        }
     }
 
     static func blockSignals(_ signals: [Int32]) {

@@ -12,8 +12,8 @@ struct TheoryCommand: ParsableCommand {
 
 /// Options every theorem command shares.
 struct TheoryOptions: ParsableArguments {
-    @Option(help: "State size n of the RNN under study.") var n: Int = 2
-    @Option(help: "Seed; every random draw derives from it.") var seed: Int = 0
+    @Option(parsing: .unconditional, help: "State size n of the RNN under study.") var n: Int = 2
+    @Option(parsing: .unconditional, help: "Seed; every random draw derives from it.") var seed: Int = 0
     @Flag(help: "Print the JobOutcome as JSON instead of the human-readable report.") var json = false
     @Flag(help: "Print progress lines to stderr.") var verbose = false
 
@@ -30,11 +30,11 @@ struct TheoryOptions: ParsableArguments {
 /// Options of the fitting demonstrations (Theorems 2 and 3).
 struct FitOptions: ParsableArguments {
     @Option(help: "Comma-separated URNN sizes m to fit (default: theorem2 n...2n, theorem3 2,4,8,16,32).") var m: String?
-    @Option(help: "Random restarts per m (default 4).") var restarts: Int?
-    @Option(help: "Adam iterations per restart (default 4000).") var iterations: Int?
-    @Option(help: "Training (and test) sequences (default 64).") var sequences: Int?
-    @Option(help: "Sequence length (default 16).") var length: Int?
-    @Option(help: "Teacher decay rho, W = rho I (default 0.5).") var rho: Double?
+    @Option(parsing: .unconditional, help: "Random restarts per m (default 4).") var restarts: Int?
+    @Option(parsing: .unconditional, help: "Adam iterations per restart (default 4000).") var iterations: Int?
+    @Option(parsing: .unconditional, help: "Training (and test) sequences (default 64).") var sequences: Int?
+    @Option(parsing: .unconditional, help: "Sequence length (default 16).") var length: Int?
+    @Option(parsing: .unconditional, help: "Teacher decay rho, W = rho I (default 0.5).") var rho: Double?
 
     func apply(to spec: inout TheorySpec) throws {
         if let m {
@@ -63,11 +63,11 @@ struct Theorem1Command: ParsableCommand {
     @Option(help: "RNN model file (JSON, docs/THEORY.md); default: a random RNN drawn from --seed.") var model: String?
     @Option(help: "Write the constructed URNN to this file (same JSON format).") var export: String?
     @Option(help: "Write the source RNN to this file (useful with a random model).") var saveRnn: String?
-    @Option(help: "||W||_2 of the random RNN (default 0.9).") var wNorm: Double?
-    @Option(help: "Input bound M (default: the model's own, else 1).") var inputBound: Double?
-    @Option(help: "Inputs and outputs of the random RNN (default 2 each).") var inputs: Int?
+    @Option(parsing: .unconditional, help: "||W||_2 of the random RNN (default 0.9).") var wNorm: Double?
+    @Option(parsing: .unconditional, help: "Input bound M (default: the model's own, else 1).") var inputBound: Double?
+    @Option(parsing: .unconditional, help: "Inputs and outputs of the random RNN (default 2 each).") var inputs: Int?
     @Option var outputs: Int?
-    @Option(help: "Steps of the certificate run (default 10000).") var steps: Int?
+    @Option(parsing: .unconditional, help: "Steps of the certificate run (default 10000).") var steps: Int?
 
     func run() throws {
         var spec = TheorySpec(n: common.n, seed: common.seed)
@@ -119,7 +119,7 @@ struct Theorem3Command: ParsableCommand {
         commandName: "theorem3", abstract: "Fit URNNs of growing size to a sigmoid RNN and to its ReLU twin.")
     @OptionGroup var common: TheoryOptions
     @OptionGroup var fit: FitOptions
-    @Option(help: "Input gain of the teachers, F = gain I (default 4).") var gain: Double?
+    @Option(parsing: .unconditional, help: "Input gain of the teachers, F = gain I (default 4).") var gain: Double?
     @Option(help: "Student activation: relu (default) or sigmoid.") var student: String?
 
     func run() throws {

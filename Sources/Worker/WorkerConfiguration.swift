@@ -26,6 +26,11 @@ struct WorkerConfiguration: Sendable {
     var curve: CurveClient?
     /// Seeds nonces and backoff jitter (not results: those depend only on the job spec).
     var seed: UInt64 = 1
+    /// Exit after this many seconds with neither a coordinator session nor a job (nil: never),
+    /// so a worker whose coordinator is gone for good does not hold its host forever.
+    var idleExitSeconds: Double?
+    /// Set `ZMQ_IPV6` on the socket (the coordinator's address is IPv6).
+    var ipv6 = false
 
     struct CurveClient: Sendable {
         var serverKey: String
@@ -58,15 +63,23 @@ enum WorkerExit: Equatable, Sendable {
     case stopped(String)
     /// The coordinator sent DISCONNECT (e.g. the sweep is finished).
     case released(String)
+    /// No coordinator session and no job for `idleExitSeconds`.
+    case idle(String)
 }
 
 /// Errors that end the worker with a non-zero status.
 enum WorkerError: Error, CustomStringConvertible, Equatable {
     /// The coordinator speaks a protocol version this worker does not.
     case incompatible(String)
+    /// Started as a local worker (`--parent-pid`) whose coordinator is already gone.
+    case orphaned(parent: Int32)
+    /// The coordinator refused this worker's id: another live worker holds it.
+    case duplicateID(String)
     var description: String {
         switch self {
+        case .duplicateID(let m): return "refused by the coordinator: \(m)"
         case .incompatible(let m): return "coordinator is incompatible: \(m)"
+        case .orphaned(let p): return "the coordinator that started this worker (pid \(p)) is gone"
         }
     }
 }

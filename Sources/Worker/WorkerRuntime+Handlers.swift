@@ -29,7 +29,11 @@ extension WorkerRuntime {
             guard sessionID != nil else { log("ignored ASSIGN \(a.jobID) before WELCOME"); return }
             onAssign(a)
         case .ack(let a):
-            if unacked.removeValue(forKey: a.jobID) != nil { unackedOrder.removeAll { $0 == a.jobID } }
+            if unacked.removeValue(forKey: a.jobID) != nil {
+                unackedOrder.removeAll { $0 == a.jobID }
+            } else {
+                dropUnwanted(a.jobID)
+            }
         case .heartbeat(let h):
             if let theirs = h.sessionID, let ours = sessionID, theirs != ours {
                 log("coordinator session changed (\(ours) -> \(theirs)): it restarted; saying HELLO again")
@@ -39,9 +43,17 @@ extension WorkerRuntime {
             log("coordinator released this worker: \(d.reason)")
             exit = .released(d.reason)
         case .error(let e):
+            if e.code == ProtocolError.Code.helloRequired.rawValue, sessionID == nil, helloSent {
+                // Our HELLO is on its way: this answers a message of the previous connection,
+                // whose routing id the new one took over (PROTOCOL.md 9.3.2). Its WELCOME will come.
+                log("ignored hello-required before WELCOME (an answer to the previous connection)")
+                return
+            }
             log("coordinator reported an error: \(e.code): \(e.message)")
             if e.code == ProtocolError.Code.helloRequired.rawValue {
                 resetSession(backoff: false)
+            } else if e.code == ProtocolError.Code.duplicateWorkerID.rawValue {
+                throw WorkerError.duplicateID(e.message)
             } else if e.code == ProtocolError.Code.unsupportedVersion.rawValue
                         || e.code == ProtocolError.Code.badSignature.rawValue {
                 throw WorkerError.incompatible(e.message)
@@ -89,6 +101,19 @@ extension WorkerRuntime {
         }
     }
 
+    /// An ACK for a job held but not finished: the coordinator does not want it (its result is
+    /// stored, it failed for good, or it is not in the sweep; PROTOCOL.md 8.4). A queued job is
+    /// dropped; a running one cannot be stopped, so its result is discarded when it ends.
+    private func dropUnwanted(_ jobID: String) {
+        if let i = backlog.firstIndex(where: { $0.jobID == jobID }) {
+            backlog.remove(at: i)
+            log("dropped queued job \(jobID.prefix(8)): the coordinator does not want it")
+            if sessionID != nil, freeSlots > 0 { send(.ready(.init(credit: freeSlots))) }
+        } else if running[jobID] != nil, unwanted.insert(jobID).inserted {
+            log("job \(jobID.prefix(8)) is not wanted by the coordinator; its result will be discarded")
+        }
+    }
+
     private func startJob(_ a: Message.Assign) {
         running[a.jobID] = a
         log("start \(a.jobID.prefix(8)) (\(a.spec.summary)), lease \(a.leaseID)")
@@ -99,6 +124,22 @@ extension WorkerRuntime {
     func finish(_ job: FinishedJob) {
         let a = job.assign
         guard running.removeValue(forKey: a.jobID) != nil else { return }
+        if unwanted.remove(a.jobID) != nil {
+            log("discarded \(a.jobID.prefix(8)): not wanted by the coordinator")
+        } else {
+            report(job)
+        }
+        if !backlog.isEmpty {
+            startJob(backlog.removeFirst())
+        } else if sessionID != nil, freeSlots > 0 {
+            // The current count, not an increment (PROTOCOL.md 7.2).
+            send(.ready(.init(credit: freeSlots)))
+        }
+    }
+
+    /// Sends a finished job's RESULT (kept until ACKed) or FAILURE.
+    private func report(_ job: FinishedJob) {
+        let a = job.assign
         switch job.outcome {
         case .success(let outcome):
             let prov = Provenance(host: config.host, workerID: config.workerID, buildVersion: config.buildVersion, wallSeconds: job.wallSeconds)
@@ -110,12 +151,6 @@ extension WorkerRuntime {
         case .failure(let f):
             log("failed \(a.jobID.prefix(8)): \(f.message)")
             sendFailure(.init(jobID: a.jobID, leaseID: a.leaseID, error: f.message, retryable: f.retryable))
-        }
-        if !backlog.isEmpty {
-            startJob(backlog.removeFirst())
-        } else if sessionID != nil, freeSlots > 0 {
-            // The current count, not an increment (PROTOCOL.md 7.2).
-            send(.ready(.init(credit: freeSlots)))
         }
     }
 

@@ -26,6 +26,8 @@ final class WorkerRuntime: @unchecked Sendable {
     // Loop-thread state.
     var rng: Xoshiro256
     var socket: ZMQSocket?
+    /// Failed security handshakes of `socket`: the worker says it was refused, and why.
+    var handshakes: HandshakeMonitor?
     var nonce = ""
     var sessionID: String?
     var helloSent = false
@@ -42,9 +44,14 @@ final class WorkerRuntime: @unchecked Sendable {
     /// Finished results kept until ACKed, with when each was last sent.
     var unacked: [String: (result: Message.JobResult, sentAt: Double?)] = [:]
     var unackedOrder: [String] = []
+    /// Running jobs the coordinator said it does not want (ACK before a result): their
+    /// results are discarded.
+    var unwanted: Set<String> = []
     /// FAILUREs not yet sent (no session when the job failed).
     var unsentFailures: [Message.Failure] = []
     var exit: WorkerExit?
+    /// Last time the worker had a coordinator session or held a job (for `idleExitSeconds`).
+    var lastEngaged = 0.0
 
     init(config: WorkerConfiguration, context: ZMQContext, execute: @escaping JobExecute = { spec, progress in try JobExecutor.run(spec, progress: progress) },
          now: @escaping @Sendable () -> Double = { MonotonicTime.seconds() }, log: @escaping @Sendable (String) -> Void) throws {
@@ -79,6 +86,7 @@ final class WorkerRuntime: @unchecked Sendable {
     func run() throws -> WorkerExit {
         log("worker \(config.workerID) on \(config.host): \(config.slots) slots, coordinator \(config.endpoint)")
         defer { closeSession(linger: 0) }
+        lastEngaged = now()
         while true {
             if let reason = pendingStop {
                 shutdown(reason)
@@ -89,7 +97,9 @@ final class WorkerRuntime: @unchecked Sendable {
             if socket == nil, t >= reconnectAt { try openSession() }
             var items: [ZMQPollItem] = [.fileDescriptor(runner.wake.fileDescriptor, .readable)]
             if let s = socket { items.append(.socket(s, helloSent ? .readable : [.readable, .writable])) }
+            if let m = handshakes { items.append(.socket(m.socket, .readable)) }
             let ready = try zmqPoll(items, timeoutMs: pollTimeout(at: t))
+            if handshakes != nil, ready.count > 2, ready[2].contains(.readable) { logRefusals() }
             if ready[0].contains(.readable) { for job in runner.takeFinished() { finish(job) } }
             if let s = socket, ready.count > 1 {
                 if !helloSent, ready[1].contains(.writable) {
@@ -100,7 +110,18 @@ final class WorkerRuntime: @unchecked Sendable {
                 if ready[1].contains(.readable) { try receiveAll(s) }
             }
             try onTimers(at: now())
+            checkIdle(at: now())
         }
+    }
+
+    /// Without a session and without a job, the worker is idle; after `idleExitSeconds` of
+    /// that it exits (unacknowledged results are dropped: their jobs run again elsewhere).
+    private func checkIdle(at t: Double) {
+        if sessionID != nil || !running.isEmpty || !backlog.isEmpty { lastEngaged = t; return }
+        guard let limit = config.idleExitSeconds, t - lastEngaged >= limit else { return }
+        let reason = "no coordinator and no job for \(Int(limit)) s (--exit-when-idle)"
+        log("exiting: \(reason); \(unacked.count) unacknowledged result(s) dropped")
+        exit = .idle(reason)
     }
 
     /// Milliseconds until the next timer: heartbeat, liveness deadline or reconnect.
@@ -112,6 +133,7 @@ final class WorkerRuntime: @unchecked Sendable {
             deadline = lastHeard + Double(heartbeatMs * liveness) / 1000
             if sessionID != nil { deadline = min(deadline, nextHeartbeat) }
         }
+        if let limit = config.idleExitSeconds { deadline = min(deadline, max(t, lastEngaged + limit)) }
         return max(0, min(60_000, Int(((deadline - t) * 1000).rounded(.up))))
     }
 
@@ -146,10 +168,12 @@ final class WorkerRuntime: @unchecked Sendable {
             // `unacked` and are resent after the next WELCOME instead of going stale.
             .immediate(true), .maxMessageSize(bytes: Int64(Message.maxBytes)),
         ]
+        if config.ipv6 { options.append(.ipv6(true)) }
         if let c = config.curve {
             options.append(.curveClient(serverKey: c.serverKey, publicKey: c.keys.publicKey, secretKey: c.keys.secretKey))
         }
         try s.set(options)
+        handshakes = try HandshakeMonitor(watching: s, context: context, tracksConnection: true)
         try s.connect(config.endpoint)
         socket = s
         sessions += 1
@@ -182,7 +206,32 @@ final class WorkerRuntime: @unchecked Sendable {
         }
     }
 
+    /// Says why the coordinator refused this worker's connection (once per refusal).
+    private func logRefusals() {
+        for f in handshakes?.drain() ?? [] {
+            switch f.kind {
+            case .refusedByAuthenticator:
+                let key = config.curve.map { " (this worker's public key \($0.keys.publicKey))" } ?? ""
+                log("refused by the coordinator: its CURVE whitelist does not admit this worker\(key)")
+            case .cryptographic, .noDetail where config.curve != nil:
+                log("refused by the coordinator: the CURVE handshake failed; is --curve-server-key the coordinator's public key?")
+            case .mechanismMismatch:
+                log("refused by the coordinator: " + (config.curve == nil
+                    ? "it requires CURVE; give --curve-server-key" : "it does not use CURVE; drop --curve-server-key"))
+            case .closedDuringHandshake where config.curve != nil:
+                log("refused by the coordinator: it closed the connection during the CURVE handshake; "
+                    + "is --curve-server-key the coordinator's public key?")
+            case .closedDuringHandshake:
+                break   // a plaintext connection that dropped: the liveness rules deal with it
+            case .other, .noDetail:
+                log("refused by the coordinator: \(f)")
+            }
+        }
+    }
+
     func closeSession(linger: Int) {
+        handshakes?.close()
+        handshakes = nil
         guard let s = socket else { return }
         try? s.set(.linger(milliseconds: linger))
         s.close()

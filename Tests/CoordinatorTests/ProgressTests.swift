@@ -1,4 +1,5 @@
 import Foundation
+import Shared
 import Testing
 @testable import Coordinator
 
@@ -38,15 +39,21 @@ import Testing
     }
 
     @Test func onlyLoopbackBindsWithoutKeys() throws {
-        for e in ["tcp://127.0.0.1:5555", "tcp://localhost:1", "tcp://[::1]:5555", "ipc:///tmp/x", "inproc://a"] {
-            #expect(BindPolicy.isLoopback(e), "\(e)")
+        for text in ["tcp://127.0.0.1:5555", "tcp://localhost:1", "tcp://[::1]:5555", "ipc:///tmp/x", "inproc://a"] {
+            let e = try Endpoint.parse(text, for: .bind)
+            #expect(e.isLoopback, "\(e)")
             try BindPolicy.check(endpoint: e, hasCurveKeys: false, insecure: false)
         }
-        for e in ["tcp://0.0.0.0:5555", "tcp://*:5555", "tcp://10.0.0.1:1", "tcp://eth0:5555", "udp://127.0.0.1:1"] {
-            #expect(!BindPolicy.isLoopback(e), "\(e)")
+        for text in ["tcp://0.0.0.0:5555", "tcp://*:5555", "tcp://10.0.0.1:1"] {
+            let e = try Endpoint.parse(text, for: .bind)
+            #expect(!e.isLoopback, "\(e)")
             #expect(throws: CoordinatorError.self) { try BindPolicy.check(endpoint: e, hasCurveKeys: false, insecure: false) }
             try BindPolicy.check(endpoint: e, hasCurveKeys: true, insecure: false)
             try BindPolicy.check(endpoint: e, hasCurveKeys: false, insecure: true)
+        }
+        // Not endpoints at all: refused before any policy question.
+        for text in ["udp://127.0.0.1:1", "garbage", "tcp://127.0.0.1:99999"] {
+            #expect(throws: Endpoint.Invalid.self) { try Endpoint.parse(text, for: .bind) }
         }
     }
 }

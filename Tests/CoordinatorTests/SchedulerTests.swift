@@ -113,14 +113,59 @@ import Testing
         for attempt in 1...2 {
             let acts = s.failure(worker: "A", jobID: "j1", leaseID: lease, message: "boom \(attempt)", retryable: true, now: 1)
             #expect(acts.contains(.requeue(jobID: "j1", reason: .failed(message: "boom \(attempt)", attempt: attempt))))
-            #expect(acts.contains(.ack(worker: "A", jobID: "j1", reason: .failureRecorded)))
+            #expect(!acts.contains { if case .ack = $0 { true } else { false } }, "FAILURE is never acknowledged")
             lease = Self.assignments(acts)[0].lease
         }
         let acts = s.failure(worker: "A", jobID: "j1", leaseID: lease, message: "boom 3", retryable: true, now: 2)
-        #expect(acts == [.markFailed(jobID: "j1", error: "boom 3"), .ack(worker: "A", jobID: "j1", reason: .failureRecorded)])
+        #expect(acts == [.markFailed(jobID: "j1", error: "boom 3")])
         #expect(s.progress.failed == 1 && s.progress.isFinished)
         // The sweep goes on: a late result for the failed job changes nothing.
         #expect(s.result(worker: "A", jobID: "j1", leaseID: lease, now: 3) == [.ack(worker: "A", jobID: "j1", reason: .late)])
+    }
+
+    /// Leases of an earlier coordinator session: a hello listing jobs that are stored, failed for
+    /// good or not in the sweep gets each acknowledged (drop it), and pending ones are left alone.
+    @Test func helloListingJobsNoLongerWantedGetsThemAcknowledged() {
+        var s = Scheduler(configuration: .init(sessionID: "s"), pending: [.init(id: "j1", kind: .noop)],
+                          done: ["d1"], failed: ["f1"])
+        let acts = s.hello(worker: "A", slots: 1, kinds: [], running: ["d1", "f1", "j1", "zz"], now: 0)
+        #expect(acts == [.ack(worker: "A", jobID: "d1", reason: .stale), .ack(worker: "A", jobID: "f1", reason: .stale),
+                         .reject(worker: "A", reason: .unknownJob(jobID: "zz"))])
+        #expect(s.invariantViolations().isEmpty)
+    }
+
+    /// Only a lease holder's RESULT counts (PROTOCOL.md 8.3): job ids are a public hash of the
+    /// spec, so a result from a worker that never held the job is refused, not stored, and one
+    /// from a worker without a session is answered hello-required.
+    @Test func onlyALeaseHoldersResultIsCommitted() {
+        var s = Self.make(jobs: 2)
+        let a = Self.assignments(s.hello(worker: "A", slots: 1, kinds: Scheduler.everyKind, now: 0))[0]
+        _ = s.hello(worker: "F", slots: 1, kinds: [], now: 0)   // a session, but never a lease
+        #expect(s.result(worker: "nobody", jobID: a.job, leaseID: a.lease, now: 1) == [.reject(worker: "nobody", reason: .unknownWorker)])
+        #expect(s.result(worker: "F", jobID: a.job, leaseID: a.lease, now: 1) == [.ack(worker: "F", jobID: a.job, reason: .refused)])
+        #expect(s.result(worker: "F", jobID: "j2", leaseID: "s-9", now: 1) == [.ack(worker: "F", jobID: "j2", reason: .refused)])
+        #expect(s.progress.done == 0 && s.progress.pending == 1)
+        // The holder's result counts under any lease id it names (it may be an earlier lease of its own).
+        #expect(s.result(worker: "A", jobID: a.job, leaseID: "old", now: 2).first == .commitResult(jobID: a.job, leaseID: "old", worker: "A"))
+        #expect(s.invariantViolations().isEmpty)
+    }
+
+    /// A pending job's result counts from a worker that held its lease earlier in this life, or
+    /// held its last lease before the coordinator restarted (`priorHolders`), and from nobody else.
+    @Test func earlierAndPriorHoldersResultsCountForPendingJobs() {
+        var s = Scheduler(configuration: .init(liveness: 3, sessionID: "s"),
+                          pending: [.init(id: "j1", kind: .noop), .init(id: "j2", kind: .noop)], done: [String](),
+                          priorHolders: ["j2": "P"])
+        _ = s.hello(worker: "P", slots: 1, kinds: [], now: 0)
+        _ = s.hello(worker: "Q", slots: 1, kinds: [], now: 0)
+        #expect(s.result(worker: "Q", jobID: "j2", leaseID: "x", now: 1) == [.ack(worker: "Q", jobID: "j2", reason: .refused)])
+        #expect(s.result(worker: "P", jobID: "j2", leaseID: "x", now: 1).first == .commitResult(jobID: "j2", leaseID: "x", worker: "P"))
+        let a = Self.assignments(s.hello(worker: "A", slots: 1, kinds: Scheduler.everyKind, now: 1))[0]
+        #expect(a.job == "j1")
+        _ = s.disconnect(worker: "A", handedBack: ["j1"], now: 2)   // j1 pending again
+        _ = s.hello(worker: "A", slots: 1, kinds: [], now: 2)
+        #expect(s.result(worker: "A", jobID: "j1", leaseID: a.lease, now: 3).first == .commitResult(jobID: "j1", leaseID: a.lease, worker: "A"))
+        #expect(s.progress.done == 2 && s.invariantViolations().isEmpty)
     }
 
     @Test func nonRetryableFailureFailsAtOnce() {
@@ -143,7 +188,7 @@ import Testing
         _ = s.hello(worker: "A", slots: 1, kinds: Scheduler.everyKind, now: 0)
         #expect(s.result(worker: "A", jobID: "nope", leaseID: "s-1", now: 1) == [.reject(worker: "A", reason: .unknownJob(jobID: "nope"))])
         #expect(s.failure(worker: "Z", jobID: "nope", leaseID: "x", message: "m", retryable: true, now: 1)
-                == [.reject(worker: "Z", reason: .unknownJob(jobID: "nope"))])
+                == [.reject(worker: "Z", reason: .unknownWorker)])
         #expect(s.credit(worker: "Z", free: 3, now: 1) == [.reject(worker: "Z", reason: .unknownWorker)])
         #expect(s.disconnect(worker: "Z", handedBack: ["j1"], now: 1).isEmpty)
         #expect(s.hello(worker: "Z", slots: 0, kinds: Scheduler.everyKind, now: 1).first.map { if case .reject = $0 { true } else { false } } == true)
@@ -160,8 +205,7 @@ import Testing
         let leaseB = try! #require(reassigned.first { $0.worker == "B" }).lease
         #expect(leaseB != leaseA)
         #expect(s.result(worker: "A", jobID: "j1", leaseID: leaseA, now: 4) == [.ack(worker: "A", jobID: "j1", reason: .late)])
-        #expect(s.failure(worker: "A", jobID: "j1", leaseID: leaseA, message: "x", retryable: true, now: 4)
-                == [.ack(worker: "A", jobID: "j1", reason: .late)])
+        #expect(s.failure(worker: "A", jobID: "j1", leaseID: leaseA, message: "x", retryable: true, now: 4).isEmpty)
         #expect(s.result(worker: "B", jobID: "j1", leaseID: leaseB, now: 5).first == .commitResult(jobID: "j1", leaseID: leaseB, worker: "B"))
         #expect(s.result(worker: "A", jobID: "j1", leaseID: leaseA, now: 6) == [.ack(worker: "A", jobID: "j1", reason: .duplicate)])
         #expect(s.progress.done == 1 && s.invariantViolations().isEmpty)
@@ -171,6 +215,9 @@ import Testing
         var s = Self.make(jobs: 1)
         let lease = Self.assignments(s.hello(worker: "A", slots: 1, kinds: Scheduler.everyKind, now: 0))[0].lease
         #expect(s.tick(now: 3.5).contains(.workerDead(worker: "A")))  // requeued, no worker to take it
+        // A worker without a session must say hello first; then, as an earlier holder, its result counts.
+        #expect(s.result(worker: "A", jobID: "j1", leaseID: lease, now: 4) == [.reject(worker: "A", reason: .unknownWorker)])
+        _ = s.hello(worker: "A", slots: 1, kinds: [], now: 4)
         #expect(s.result(worker: "A", jobID: "j1", leaseID: lease, now: 4) == [.commitResult(jobID: "j1", leaseID: lease, worker: "A")])
         #expect(s.progress.isFinished && s.progress.done == 1)
         // The stale queue entry is skipped, never handed out.

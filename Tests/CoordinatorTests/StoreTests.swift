@@ -190,7 +190,7 @@ import Testing
             _ = try Store(path: dir.path("junk.sqlite"))
             Issue.record("opened a junk file")
         } catch {
-            #expect(error.code == .open || error.code == .migrate)
+            #expect(error.code == .notAStore, "\(error)")
             #expect(error.description.contains("junk.sqlite"))
         }
     }

@@ -8,7 +8,7 @@ import Testing
     @Test func fidelityAblationSharesJobsWithPaperFig2AndPairsPointsAcrossVariants() throws {
         let s = try SweepFile.load(pathOrPresetName: "fidelity-ablation")
         let fig2 = try SweepFile.load(pathOrPresetName: "paper-fig2")
-        #expect(s.variants.map(\.name) == ["baseline", "report-final", "report-best", "restarts-5", "epochs-300", "no-clip",
+        #expect(s.variants.map(\.name) == ["baseline", "report-final", "report-best", "restarts-2", "restarts-3", "restarts-5", "epochs-300", "no-clip",
                                            "lr-0.001", "teacher-unnormalized", "noise-mean-square", "init-rotation", "init-identity",
                                            "adam-eps-1e-8", "authors-script"])
         #expect(s.jobs.count == 1680 && Set(s.jobs.map(\.id)).count == 1680)
@@ -20,7 +20,7 @@ import Testing
         #expect(s.variants[1].jobIDs == base.jobIDs && s.variants[1].metric == "final_test_r2")
         #expect(s.variants[2].jobIDs == base.jobIDs && s.variants[2].metric == "best_test_r2")
         // Restarts: 5 seeds per point, seed 0 being the baseline's job; the seed axis varies fastest.
-        let restarts = s.variants[3]
+        let restarts = s.variants[5]
         #expect(restarts.jobIDs.count == 600 && restarts.selection == .lowestTrainLoss)
         #expect(restarts.basePoints == (0..<120).flatMap { Array(repeating: $0, count: 5) })
         let specs = Dictionary(s.jobs.map { ($0.id, $0.synthetic!) }, uniquingKeysWith: { a, _ in a })
@@ -43,7 +43,9 @@ import Testing
         let text = Plan.describe(s, model: CostModel(scale: 1), cores: 2)
         #expect(text.contains("by variant"))
         #expect(text.split(separator: "\n").contains { $0.contains("report-best") && $0.contains(" 0 new") })
-        #expect(text.split(separator: "\n").contains { $0.contains("restarts-5") && $0.contains(" 480 new") })
+        // restarts-2 adds seed 1 (120 jobs), restarts-3 seed 2 (120), restarts-5 seeds 3 and 4 (240).
+        #expect(text.split(separator: "\n").contains { $0.contains("restarts-2") && $0.contains(" 120 new") })
+        #expect(text.split(separator: "\n").contains { $0.contains("restarts-5") && $0.contains(" 240 new") })
     }
 
     @Test func writingTheDefaultsKeepsJobIDs() throws {
@@ -177,5 +179,28 @@ import Testing
         #expect(md.contains("## hidden 2, model rnn (paper: 0.915)"))
         #expect(md.contains("| baseline | – | 1 | 0.900 |"))
         #expect(md.contains("-0.015"))  // 0.900 - 0.915
+    }
+}
+
+extension SweepVariantTests {
+    @Test func reportTakesASweepDefinitionInPlaceOfTheStoredOne() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("abl-cmd-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let storePath = dir.appendingPathComponent("s.sqlite").path
+        let sweep = try SweepFile.load(pathOrPresetName: "fidelity-ablation")
+        let store = try Store(path: storePath)
+        let report = try store.importResults([Self.record(sweep.jobs[0], ["test_r2": 0.9])], sweep: nil, currentBuild: "b")
+        #expect(report.imported == 1 && report.otherBuild.isEmpty)
+        // The store records no sweep definition: without --sweep there is no ablation view.
+        var cmd = try ReportCommand.parse(["--store", storePath, "--out", dir.appendingPathComponent("r1").path])
+        try cmd.run()
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("r1/ablation-fidelity-ablation.md").path))
+        cmd = try ReportCommand.parse(["--store", storePath, "--out", dir.appendingPathComponent("r2").path, "--sweep", "fidelity-ablation"])
+        try cmd.run()
+        let md = try String(contentsOfFile: dir.appendingPathComponent("r2/ablation-fidelity-ablation.md").path, encoding: .utf8)
+        #expect(md.contains("| baseline | 0.900 [1/30] | – [0/30] |"))
+        #expect(md.contains("| *paper* | 0.915 | 0.855 | 0.977 | 0.953 |"))
+        cmd = try ReportCommand.parse(["--store", storePath, "--sweep", "no-such-sweep"])
+        #expect(throws: (any Error).self) { try cmd.run() }
     }
 }

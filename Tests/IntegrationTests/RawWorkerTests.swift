@@ -71,11 +71,18 @@ extension LiveSweeps {
             let honest = try #require(before.first { $0.jobID == a.jobID })
             #expect(honest.provenance.workerID != c.id)
 
-            let forged = JobOutcome(metrics: ["token": 999])
-            try c.send(.result(.init(jobID: a.jobID, leaseID: a.leaseID, outcome: forged,
-                                     provenance: Provenance(host: "raw", workerID: c.id, buildVersion: "raw", wallSeconds: 9))))
+            // Declared dead, it has no session: its RESULT is answered hello-required, not acted on.
+            let forged = Message.result(.init(jobID: a.jobID, leaseID: a.leaseID, outcome: JobOutcome(metrics: ["token": 999]),
+                                              provenance: Provenance(host: "raw", workerID: c.id, buildVersion: "raw", wallSeconds: 9)))
+            try c.send(forged)
             let reply = try c.nextReply()
-            #expect(reply == .ack(.init(jobID: a.jobID)), "late RESULT: \(String(describing: reply))")
+            #expect(reply.map { if case .error(let e) = $0 { e.code == "hello-required" } else { false } } == true,
+                    "RESULT without a session: \(String(describing: reply))")
+            // After a new HELLO it is an earlier holder of a job now stored: ACKed, not stored.
+            try #require(try c.hello(slots: 1, capabilities: []) != nil, "no WELCOME")
+            try c.send(forged)
+            let late = try c.nextReply()
+            #expect(late == .ack(.init(jobID: a.jobID)), "late RESULT: \(String(describing: late))")
             c.close()
             #expect(live.coordinator.isRunning, "\(live.coordinator.diagnostics)")
             #expect(try live.cmd.export(store: live.store) == before, "the late result changed the store")

@@ -30,6 +30,12 @@ import Testing
         expectError([Data("URNS".utf8) + [1, 0], good[1], good[2]], .badSignature)
     }
 
+    /// Section 4.2: no byte-order mark (JSONDecoder alone would accept one).
+    @Test func aBodyWithAByteOrderMarkIsMalformed() {
+        expectError([good[0], good[1], Data([0xEF, 0xBB, 0xBF]) + good[2]],
+                    .malformedBody(.ready, "the body starts with a byte-order mark"))
+    }
+
     @Test func unsupportedVersions() {
         expectError([Data("URNS".utf8) + [2], good[1], good[2]], .unsupportedVersion(2))
         expectError([Data("URNS".utf8) + [0], good[1], good[2]], .unsupportedVersion(0))

@@ -144,11 +144,14 @@ import Testing
     }
 
     @Test func optionsAreValidated() throws {
-        #expect(throws: (any Error).self) { try WorkerCommand.parseAsRoot(["--connect", "tcp://h:1", "--slots", "0"]) }
-        #expect(throws: (any Error).self) { try WorkerCommand.parseAsRoot(["--connect", "tcp://h:1", "--liveness", "1"]) }
-        #expect(throws: (any Error).self) { try WorkerCommand.parseAsRoot(["--connect", "tcp://h:1", "--curve-secret-file", "/x"]) }
-        let cmd = try #require(try WorkerCommand.parseAsRoot(["--connect", "tcp://h:1"]) as? WorkerCommand)
-        let c = try cmd.serve.configuration(endpoint: "tcp://h:1")
+        let e = "tcp://127.0.0.1:1"
+        #expect(throws: (any Error).self) { try WorkerCommand.parseAsRoot(["--connect", e, "--slots", "0"]) }
+        #expect(throws: (any Error).self) { try WorkerCommand.parseAsRoot(["--connect", e, "--liveness", "1"]) }
+        #expect(throws: (any Error).self) { try WorkerCommand.parseAsRoot(["--connect", e, "--curve-secret-file", "/x"]) }
+        // A host that does not resolve is refused up front (issue 10), not retried forever.
+        #expect(throws: (any Error).self) { try WorkerCommand.parseAsRoot(["--connect", "tcp://no-such-host.invalid:1"]) }
+        let cmd = try #require(try WorkerCommand.parseAsRoot(["--connect", e]) as? WorkerCommand)
+        let c = try cmd.serve.configuration(endpoint: e)
         #expect(c.slots == ProcessInfo.processInfo.activeProcessorCount)
         #expect(c.workerID.hasPrefix(c.host + "-\(getpid())-") && c.workerID.count == c.host.count + "\(getpid())".count + 6)
         #expect(c.heartbeatMs == 1000 && c.liveness == 4 && c.curve == nil)

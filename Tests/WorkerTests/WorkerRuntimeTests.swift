@@ -207,6 +207,61 @@ import Testing
         #expect(w.log.contains("stale WELCOME"))
     }
 
+    /// An ACK for a job the worker holds but has not finished means "not wanted" (a lease of an
+    /// earlier coordinator session whose result is stored): a queued job is never started, a
+    /// running one's result is discarded. Both would be sent as RESULTs otherwise.
+    @Test func ackForAHeldJobDropsItInsteadOfRunningIt() throws {
+        let coord = try FakeCoordinator()
+        let w = try RuntimeHarness(endpoint: coord.endpoint, slots: 1, liveness: 20)
+        w.start()
+        defer { w.stop() }
+        let (id, _) = try coord.handshake(liveness: 20)
+        try coord.expect(.ready)
+        let running = FakeCoordinator.assign(71, sleepMs: 300), queued = FakeCoordinator.assign(72, sleepMs: 10)
+        try coord.send(.assign(running), to: id)
+        try coord.send(.assign(queued), to: id)   // over-assigned: waits in the backlog
+        try coord.send(.ack(.init(jobID: queued.jobID)), to: id)
+        try coord.send(.ack(.init(jobID: running.jobID)), to: id)
+        var results: [String] = []
+        while let (_, m) = try coord.next(within: 1000) { if case .result(let r) = m { results.append(r.jobID) } }
+        #expect(results.isEmpty, "unwanted jobs reported: \(results)")
+        #expect(w.log.contains("dropped queued job \(queued.jobID.prefix(8))"), "\(w.log.all)")
+        #expect(w.log.contains("discarded \(running.jobID.prefix(8))"), "\(w.log.all)")
+        #expect(!w.log.contains("start \(queued.jobID.prefix(8))"))
+        // The slot is free again and the worker serves on.
+        let next = FakeCoordinator.assign(73)
+        try coord.send(.assign(next), to: id)
+        guard case .result(let r) = try coord.expect(.result).message else { return }
+        #expect(r.jobID == next.jobID)
+    }
+
+    /// After a reconnect, hello-required answers to the old connection's messages can arrive
+    /// before the WELCOME (routing-id handover): the worker ignores them and keeps its HELLO.
+    @Test func helloRequiredBeforeWelcomeIsIgnored() throws {
+        let coord = try FakeCoordinator()
+        let w = try RuntimeHarness(endpoint: coord.endpoint, slots: 1, liveness: 20)
+        w.start()
+        defer { w.stop() }
+        let (id, m) = try coord.expect(.hello)
+        guard case .hello(let h) = m else { return }
+        try coord.send(.error(.init(code: "hello-required", message: "unknown worker: send HELLO first")), to: id)
+        try coord.send(.welcome(.init(sessionID: "s1", nonce: h.nonce, heartbeatMs: 50, liveness: 20)), to: id)
+        coord.peers[id] = "s1"
+        let next = try coord.next(within: 2000)
+        #expect(next?.message.command == .ready, "expected READY after the WELCOME, got \(String(describing: next?.message))")
+        #expect(w.log.contains("ignored hello-required before WELCOME"))
+    }
+
+    /// ERROR duplicate-worker-id ends the worker with an error that says why.
+    @Test func duplicateIDErrorEndsTheWorker() throws {
+        let coord = try FakeCoordinator()
+        let w = try RuntimeHarness(endpoint: coord.endpoint, slots: 1)
+        w.start()
+        let (id, _) = try coord.expect(.hello)
+        try coord.send(.error(.init(code: "duplicate-worker-id", message: "worker id x is in use by pid 7 on h", command: 1)), to: id)
+        #expect(throws: WorkerError.duplicateID("worker id x is in use by pid 7 on h")) { try w.waitForExit() }
+    }
+
     @Test func badMessagesAreLoggedAndServingGoesOn() throws {
         let coord = try FakeCoordinator()
         let w = try RuntimeHarness(endpoint: coord.endpoint, slots: 1)

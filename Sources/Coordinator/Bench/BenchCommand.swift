@@ -14,28 +14,28 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Benchmark the coordinator: noop job round trips per second, and many idle workers heartbeating.")
 
-    @Option(help: "Noop jobs in the throughput phase (0 skips it).")
+    @Option(parsing: .unconditional, help: "Noop jobs in the throughput phase (0 skips it).")
     var jobs = 20_000
 
-    @Option(help: "Workers in the throughput phase.")
+    @Option(parsing: .unconditional, help: "Workers in the throughput phase.")
     var workers = 50
 
-    @Option(help: "Slots per worker in the throughput phase.")
+    @Option(parsing: .unconditional, help: "Slots per worker in the throughput phase.")
     var slots = 4
 
-    @Option(help: "Threads carrying the in-process workers.")
+    @Option(parsing: .unconditional, help: "Threads carrying the in-process workers.")
     var workerThreads = 2
 
-    @Option(help: "Noop jobs in the latency phase: 1 worker with 1 slot, one job at a time (0 skips it).")
+    @Option(parsing: .unconditional, help: "Noop jobs in the latency phase: 1 worker with 1 slot, one job at a time (0 skips it).")
     var latencyJobs = 300
 
-    @Option(help: "Idle workers in the heartbeat phase (0 skips it).")
+    @Option(parsing: .unconditional, help: "Idle workers in the heartbeat phase (0 skips it).")
     var idle = 1000
 
-    @Option(help: "Seconds the idle workers heartbeat.")
+    @Option(parsing: .unconditional, help: "Seconds the idle workers heartbeat.")
     var idleSeconds = 10.0
 
-    @Option(help: "Heartbeat interval in milliseconds (both phases).")
+    @Option(parsing: .unconditional, help: "Heartbeat interval in milliseconds (both phases).")
     var heartbeatMs = 1000
 
     @Option(help: "SQLite file for the throughput phase; must not exist, and is kept (default: a temporary file, removed).")
@@ -51,9 +51,20 @@ struct BenchCommand: ParsableCommand {
     var verbose = false
 
     func validate() throws {
-        guard jobs >= 0, idle >= 0 else { throw ValidationError("--jobs and --idle must be >= 0") }
-        guard workers >= 1, slots >= 1, workerThreads >= 1 else { throw ValidationError("--workers, --slots, --worker-threads must be >= 1") }
-        guard idleSeconds > 0, heartbeatMs >= 10 else { throw ValidationError("--idle-seconds must be > 0 and --heartbeat-ms >= 10") }
+        // --processes forks one urnn-worker per --workers: bounded like run --local-workers.
+        let maxWorkers = processes ? Bounds.localWorkerLimit() : 10_000
+        let problems = [
+            Bounds.violation(jobs, in: 0...10_000_000, option: "--jobs"),
+            Bounds.violation(workers, in: 1...maxWorkers, option: "--workers",
+                             hint: processes ? " (real processes with --processes: 4 per core)" : ""),
+            Bounds.violation(slots, in: Bounds.slots, option: "--slots"),
+            Bounds.violation(workerThreads, in: 1...256, option: "--worker-threads"),
+            Bounds.violation(latencyJobs, in: 0...1_000_000, option: "--latency-jobs"),
+            Bounds.violation(idle, in: 0...10_000, option: "--idle"),
+            Bounds.violation(idleSeconds, in: 0.1...3600, option: "--idle-seconds"),
+            Bounds.violation(heartbeatMs, in: Bounds.heartbeatMs, option: "--heartbeat-ms"),
+        ].compactMap { $0 }
+        if let first = problems.first { throw ValidationError(first) }
         guard durability != nil else { throw ValidationError("--sync must be full or normal") }
         if let s = store, FileManager.default.fileExists(atPath: s) { throw ValidationError("--store \(s) exists; give a new path") }
     }

@@ -62,6 +62,7 @@ struct AblationSummary {
         var order: [String] = []
         var rowsByGroup: [String: [Row]] = [:]
         var firstValues: [String: [Int: Double]] = [:]
+        let specs = Dictionary(sweep.jobs.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         for (vi, v) in sweep.variants.enumerated() {
             var idsByPoint: [Int: [String]] = [:]
             var pointOrder: [Int] = []
@@ -77,7 +78,7 @@ struct AblationSummary {
                 if vi == 0, !order.contains(g) { order.append(g) }
                 let ids = idsByPoint[p]!
                 let recs = ids.compactMap { records[$0] }
-                if let s = recs.first?.spec.synthetic, let ref = PaperReference.meanR2(s) { paper[g] = ref }
+                if let s = specs[ids[0]]?.synthetic, let ref = PaperReference.meanR2(s) { paper[g] = ref }
                 guard recs.count == ids.count, !recs.isEmpty else { missing[g, default: 0] += 1; values[g, default: [:]] = values[g] ?? [:]; continue }
                 let chosen: ResultRecord
                 switch v.selection {
@@ -150,6 +151,7 @@ struct AblationSummary {
             + "differences (same realization, same teacher and data) with its 95% interval: an interval that "
             + "excludes 0 is a real effect. *− paper* is the mean minus the value read off the paper's figure "
             + "(±0.005). *missing*: realizations whose runs are not all stored yet.\n"
+        o += overview()
         for (label, rows) in groups {
             o += "\n## \(label)"
             if let p = rows.first(where: { $0.paper != nil })?.paper { o += String(format: " (paper: %.3f)", p) }
@@ -167,6 +169,34 @@ struct AblationSummary {
             o += t.markdown()
         }
         return o
+    }
+}
+
+extension AblationSummary {
+    /// One line per variant, one column per group: "mean (Δ)", with the Δ starred when its 95%
+    /// interval excludes 0; a first line with the paper's value where one is known.
+    func overview() -> String {
+        guard let first = groups.first else { return "" }
+        func f(_ v: Double?) -> String { v.map { String(format: "%.3f", $0) } ?? "–" }
+        var t = TextTable(columns: ["variant"] + groups.map(\.label), alignments: [.left] + groups.map { _ in .right })
+        if groups.contains(where: { $0.rows.first?.paper != nil }) {
+            t.rows.append(["*paper*"] + groups.map { f($0.rows.first?.paper) })
+        }
+        for (i, v) in variants.enumerated() where i < first.rows.count {
+            t.rows.append([v.name] + groups.map { g in
+                guard i < g.rows.count else { return "–" }
+                let r = g.rows[i]
+                var cell = f(r.summary.mean)
+                if let p = r.paired, let d = p.mean {
+                    let real = (p.ci95Low.map { $0 > 0 } ?? false) || (p.ci95High.map { $0 < 0 } ?? false)
+                    cell += String(format: " (%+.3f%@)", d, real ? "*" : "")
+                }
+                if r.missing > 0 { cell += " [\(r.summary.count)/\(r.summary.count + r.missing)]" }
+                return cell
+            })
+        }
+        return "\n## Overview\n\nMean of each variant per group, and in brackets its paired difference from `\(variants.first?.name ?? "")`; "
+            + "`*`: the difference's 95% interval excludes 0. `[n/N]`: only n of N realizations are stored yet.\n\n" + t.markdown()
     }
 }
 

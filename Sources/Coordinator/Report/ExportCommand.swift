@@ -12,8 +12,8 @@ struct ExportCommand: ParsableCommand {
     var store: String
 
     func run() throws {
-        let records: [ResultRecord]
-        do { records = try loadRecords(storePath: store) } catch { throw ValidationError("\(error)") }
+        // Errors exit 1 with the store's message (not a usage hint: the options were fine).
+        let records = try loadRecords(storePath: store)
         var out = ""
         for r in records { out += try JSON.string(r) + "\n" }
         FileHandle.standardOutput.write(Data(out.utf8))

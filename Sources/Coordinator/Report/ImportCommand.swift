@@ -36,7 +36,7 @@ struct ImportCommand: ParsableCommand {
     func validate() throws {
         guard !files.isEmpty else { throw ValidationError("give at least one exported file (or - for standard input)") }
         if files.filter({ $0 == "-" }).count > 1 { throw ValidationError("standard input (-) can be read only once") }
-        if let sweep, sweep.isEmpty || !sweep.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }) {
+        if let sweep, !Sweep.isValidName(sweep) {
             throw ValidationError("--sweep must be letters, digits, '.', '_' or '-'")
         }
     }

@@ -17,24 +17,32 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "Directory to write the report into.")
     var out: String = "report"
 
+    @Option(name: .customLong("sweep"),
+            help: "A sweep file or preset whose ablation view to write, in place of the store's copy of the same name (repeatable).")
+    var sweeps: [String] = []
+
     func run() throws {
         let records = try loadRecords(storePath: store)
-        let urls = try Report.write(records: records, sweeps: try storedSweeps(storePath: store),
-                                    to: URL(fileURLWithPath: out, isDirectory: true))
+        var given: [Sweep] = []
+        for name in sweeps {
+            do { given.append(try SweepFile.load(pathOrPresetName: name)) } catch { throw CoordinatorError.setup("--sweep: \(error)") }
+        }
+        let names = Set(given.map(\.name))
+        let all = given + (try storedSweeps(storePath: store)).filter { !names.contains($0.name) }
+        let urls = try Report.write(records: records, sweeps: all, to: URL(fileURLWithPath: out, isDirectory: true))
         print("\(records.count) results -> " + urls.map(\.path).joined(separator: ", "))
     }
 }
 
-/// Every stored result of the store at `storePath` (which must exist).
+/// Every stored result of the store at `storePath`, opened read-only (`Store(readingAt:)`).
 func loadRecords(storePath: String) throws -> [ResultRecord] {
-    let store = try Store(path: storePath, create: false)
-    return try store.allResults()
+    try Store(readingAt: storePath).allResults()
 }
 
 /// The sweeps recorded in the store at `storePath`, re-read from their stored definitions (a
 /// definition this build cannot read, e.g. of a newer build, is left out: its jobs still count
 /// in every table, only its ablation view is missing).
 func storedSweeps(storePath: String) throws -> [Sweep] {
-    let store = try Store(path: storePath, create: false)
+    let store = try Store(readingAt: storePath)
     return try store.sweeps().compactMap { try? SweepFile.parse(text: $0.definition, source: "stored sweep \($0.name)") }
 }

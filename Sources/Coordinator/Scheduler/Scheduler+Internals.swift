@@ -23,6 +23,9 @@ extension Scheduler {
         var failures = 0
         /// Leases lost to dead, restarted or silent workers so far.
         var losses = 0
+        /// Every worker that held a lease of this job in this coordinator's life (and the holder
+        /// of its last lease before a restart): the only senders whose RESULT can count.
+        var holders: Set<String> = []
         var lease: Lease? { if case .leased(let l) = state { l } else { nil } }
     }
 
@@ -151,6 +154,7 @@ extension Scheduler {
         let lease = Lease(id: "\(configuration.sessionID)-\(leaseCounter)", worker: worker,
                           deadline: now + configuration.effectiveLeaseTimeout)
         jobs[jobID]!.state = .leased(lease)
+        jobs[jobID]!.holders.insert(worker)
         counts.pending -= 1
         counts.running += 1
         workers[worker]!.leases.insert(jobID)

@@ -31,7 +31,9 @@ import Shared
 /// Heartbeats and credit from a worker that is not known (never said hello, or declared
 /// dead) get `.reject(.unknownWorker)`: it must say hello again.
 ///
-/// **Reconnect.** A hello from a known id means the worker reconnected. Its slots, kinds and
+/// **Reconnect.** A hello listing jobs that are done, failed for good or not in the sweep (its
+/// leases from an earlier coordinator session) gets an `.ack` (or `.reject(.unknownJob)`) for
+/// each: the worker drops them instead of running them. A hello from a known id means the worker reconnected. Its slots, kinds and
 /// capacity are reset from the hello. If the hello lists the jobs it still runs
 /// (`running != nil`), leases it does not list are requeued at once (`.workerRestarted`) and
 /// the listed ones renewed; if it lists nothing (`running == nil`), its leases are kept and
@@ -46,16 +48,20 @@ import Shared
 /// may be killing its workers) is marked failed. Hand-backs count neither way. The counts
 /// live in memory only: a coordinator restart gives every unfinished job a fresh start.
 ///
-/// **Results.** A result is committed (`.commitResult`, then the loop ACKs) when its job is
-/// not final and either the lease id is the job's current lease, or the job is pending (its
-/// lease expired and nobody else runs it yet: outcomes are a pure function of the spec, so
-/// any honest run counts). The job becomes `done` at once, so later copies are
-/// `.ack(.duplicate)`. A result whose job is leased to someone else under another lease (a
-/// late result after reassignment), or whose job already failed for good, is acknowledged
-/// without committing (`.ack(.late)`): the current holder's result will count. A failure
-/// report on anything but the current lease is likewise `.ack(.late)` and changes nothing.
-/// Results and failures for job ids not in the sweep get `.reject(.unknownJob)`; they are
-/// accepted from any worker id, known or not (the lease id, not the sender, is what counts).
+/// **Results.** Only a worker with a session reports: a result or failure from an unknown id
+/// gets `.reject(.unknownWorker)` (the loop answers hello-required) and nothing else. A result
+/// is committed (`.commitResult`, then the loop ACKs) when its job is not final and either the
+/// sender holds the job's lease (whatever lease id it names), or the job is pending and the
+/// sender held one of its leases earlier in this coordinator's life, or held its last lease
+/// before a restart (`priorHolders`): outcomes are a pure function of the spec, so any run by
+/// a holder counts. The job becomes `done` at once, so later copies are `.ack(.duplicate)`. A
+/// result from an earlier holder while someone else holds the lease (a late result after
+/// reassignment), or for a job that failed for good, is acknowledged without committing
+/// (`.ack(.late)`). A result from a worker that never held the job is `.ack(.refused)`: not
+/// stored (job ids are a public hash of the spec: anyone could plant one), acknowledged so an
+/// honest worker forgets it, logged. A failure report is never acknowledged; one on anything
+/// but the current lease changes nothing. Results for job ids not in the sweep get
+/// `.reject(.unknownJob)`.
 ///
 /// **Ordering contract for the loop.** Apply actions in order. Persist `.assign` with
 /// `Store.markLeased` before (or while) sending; commit every `.commitResult` durably before
@@ -81,8 +87,11 @@ public struct Scheduler: Sendable {
     ///   - pending: jobs to run, in order (from `Store.resumeState()`).
     ///   - done: ids already having a result; never handed out. Wins over `pending`.
     ///   - failed: ids already failed for good; never handed out.
+    ///   - priorHolders: for pending jobs that were leased when the previous coordinator stopped,
+    ///     the worker that held them: its result still counts (`Store.resumeState()`).
     public init(configuration: Configuration, pending: [PendingJob],
-                done: some Sequence<String>, failed: some Sequence<String> = [String]()) {
+                done: some Sequence<String>, failed: some Sequence<String> = [String](),
+                priorHolders: [String: String] = [:]) {
         precondition(configuration.heartbeatInterval > 0 && configuration.liveness >= 1,
                      "heartbeat interval and liveness must be positive")
         precondition(configuration.maxAttempts >= 1 && configuration.maxLeaseLosses >= 1,
@@ -101,6 +110,7 @@ public struct Scheduler: Sendable {
             counts.total += 1
         }
         _ = enqueue(pending)
+        for (jobID, worker) in priorHolders where jobs[jobID]?.state == .pending { jobs[jobID]!.holders.insert(worker) }
     }
 
     /// Every job kind this build knows, for a worker that runs them all.
@@ -125,6 +135,15 @@ public struct Scheduler: Sendable {
                                running: [String]? = nil, now: Double) -> [Action] {
         guard slots > 0 else { return [.reject(worker: id, reason: .badHello("slots must be at least 1, got \(slots)"))] }
         var actions: [Action] = []
+        // Jobs it still holds that this coordinator no longer wants (stored, failed for good, or
+        // not in the sweep: leases of an earlier coordinator session): ACK tells it to drop them.
+        for jobID in running ?? [] {
+            switch jobs[jobID]?.state {
+            case nil: actions.append(.reject(worker: id, reason: .unknownJob(jobID: jobID)))
+            case .done?, .failed?: actions.append(.ack(worker: id, jobID: jobID, reason: .stale))
+            case .pending?, .leased?: break
+            }
+        }
         if var known = workers[id] {
             known.slots = slots; known.capacity = slots; known.kinds = kinds
             known.lastHeard = max(known.lastHeard, now)
@@ -168,6 +187,9 @@ public struct Scheduler: Sendable {
         return []
     }
 
+    /// True while `id` has a session: said hello and was neither declared dead nor left.
+    public func isConnected(worker id: String) -> Bool { workers[id] != nil }
+
     /// Any other message from the worker: it is alive. Unknown ids are ignored.
     public mutating func touch(worker id: String, now: Double) {
         if let heard = workers[id]?.lastHeard, now > heard { workers[id]!.lastHeard = now }
@@ -175,6 +197,7 @@ public struct Scheduler: Sendable {
 
     /// A finished run's result arrived (see the rules for what is committed).
     public mutating func result(worker id: String, jobID: String, leaseID: String, now: Double) -> [Action] {
+        guard workers[id] != nil else { return [.reject(worker: id, reason: .unknownWorker)] }
         touch(worker: id, now: now)
         guard let job = jobs[jobID] else { return [.reject(worker: id, reason: .unknownJob(jobID: jobID))] }
         switch job.state {
@@ -182,11 +205,12 @@ public struct Scheduler: Sendable {
             return [ack(id, jobID, .duplicate, now: now)]
         case .failed:
             return [ack(id, jobID, .late, now: now)]
-        case .leased(let lease) where lease.id != leaseID:
-            return [ack(id, jobID, .late, now: now)]
+        case .leased(let lease) where lease.worker != id:
+            return [ack(id, jobID, job.holders.contains(id) ? .late : .refused, now: now)]
         case .leased:
             releaseLease(of: jobID)
         case .pending:
+            guard job.holders.contains(id) else { return [ack(id, jobID, .refused, now: now)] }
             counts.pending -= 1
         }
         jobs[jobID]!.state = .done
@@ -200,11 +224,11 @@ public struct Scheduler: Sendable {
     /// A run failed. Retryable failures are retried up to `maxAttempts`; see the rules.
     public mutating func failure(worker id: String, jobID: String, leaseID: String, message: String,
                                  retryable: Bool, now: Double) -> [Action] {
+        guard workers[id] != nil else { return [.reject(worker: id, reason: .unknownWorker)] }
         touch(worker: id, now: now)
-        guard let job = jobs[jobID] else { return [.reject(worker: id, reason: .unknownJob(jobID: jobID))] }
-        guard case .leased(let lease) = job.state, lease.id == leaseID else {
-            return [ack(id, jobID, .late, now: now)]
-        }
+        // FAILURE is never acknowledged (PROTOCOL.md 8.6): an ACK would tell a worker that runs
+        // the job again under a new lease to drop it. One not on the current lease changes nothing.
+        guard let job = jobs[jobID], case .leased(let lease) = job.state, lease.id == leaseID else { return [] }
         releaseLease(of: jobID)
         let attempt = job.failures + 1
         jobs[jobID]!.failures = attempt
@@ -217,7 +241,6 @@ public struct Scheduler: Sendable {
             makePending(jobID)
             actions.append(.requeue(jobID: jobID, reason: .failed(message: message, attempt: attempt)))
         }
-        actions.append(ack(id, jobID, .failureRecorded, now: now))
         dispatch(now: now, into: &actions)
         return actions
     }

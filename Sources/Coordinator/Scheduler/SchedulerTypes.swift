@@ -72,8 +72,13 @@ extension Scheduler {
         /// The worker's lease was reassigned (or the job already failed for good):
         /// its result or failure is ignored so another worker's run counts.
         case late
-        /// A failure report was recorded (the job is requeued or marked failed).
-        case failureRecorded
+        /// A RESULT from a worker that never held the job's lease (not in this coordinator's
+        /// life, nor as the last holder before a restart): not stored, logged. Job ids are a
+        /// public hash of the spec, so anyone could otherwise plant a result.
+        case refused
+        /// A job a hello listed that is no longer wanted (stored, failed, or not in the sweep):
+        /// the worker drops it.
+        case stale
     }
 
     public enum RequeueReason: Sendable, Equatable {

@@ -13,6 +13,8 @@ import Shared
 final class CoordinatorServer {
     struct Configuration {
         var bind: String
+        /// Set `ZMQ_IPV6` (an IPv6 bind address, `Endpoint.needsIPv6`).
+        var ipv6 = false
         var heartbeatInterval: Double = 1
         var liveness: Int = 3
         var maxAttempts: Int = 3
@@ -33,11 +35,15 @@ final class CoordinatorServer {
     private(set) var scheduler: Scheduler
     private let context: ZMQContext
     private let socket: ZMQSocket
+    /// Failed security handshakes on `socket`, logged as refusals (wrong key, plaintext client).
+    private let handshakes: HandshakeMonitor
     private var authenticator: CurveAuthenticator?
     /// Worker key (its HELLO's id) <-> ROUTER routing id.
     private var routeOf: [String: Data] = [:]
     private var workerOf: [Data: String] = [:]
     private var hostOf: [String: String] = [:]
+    /// The pid each worker id said hello with: a live id claimed by another host or pid is refused.
+    private var pidOf: [String: Int] = [:]
     /// Results received this round, waiting for their commit.
     private var inbox: [String: Message.JobResult] = [:]
     private let clock: () -> Double
@@ -50,8 +56,12 @@ final class CoordinatorServer {
         var resultsCommitted = 0
         /// Committed results whose outcome is `diverged` (this run only).
         var divergedCommitted = 0
+        /// Results for jobs already stored (resends, or another worker's run).
         var duplicates = 0
+        /// Results from an earlier holder after the job was reassigned, or for a failed job.
         var lateResults = 0
+        /// Results from workers that never held the job's lease: not stored.
+        var refusedResults = 0
         var workersDead = 0
         var requeued = 0
         var failedJobs = 0
@@ -76,7 +86,7 @@ final class CoordinatorServer {
         scheduler = Scheduler(
             configuration: .init(heartbeatInterval: configuration.heartbeatInterval, liveness: configuration.liveness,
                                  maxAttempts: configuration.maxAttempts, sessionID: sessionID),
-            pending: resume.pending, done: resume.done, failed: resume.failed)
+            pending: resume.pending, done: resume.done, failed: resume.failed, priorHolders: resume.priorHolders)
 
         context = try ZMQContext()
         if configuration.curve != nil, let allowed = configuration.allowedClientKeys {
@@ -93,11 +103,14 @@ final class CoordinatorServer {
             .sendHighWaterMark(100_000), .receiveHighWaterMark(100_000),
         ])
         if let keys = configuration.curve { try socket.set(.curveServer(secretKey: keys.secretKey)) }
+        if configuration.ipv6 { try socket.set(.ipv6(true)) }
+        handshakes = try HandshakeMonitor(watching: socket, context: context)
         try socket.bind(configuration.bind)
     }
 
     deinit {
         socket.close()
+        handshakes.close()
         authenticator?.stop()
     }
 
@@ -105,7 +118,9 @@ final class CoordinatorServer {
 
     /// One round: wait up to `timeout` seconds for traffic, handle it, tick, apply.
     func round(timeout: Double) throws {
-        let events = try zmqPoll([.socket(socket, .readable)], timeoutMs: Int(timeout * 1000))
+        let events = try zmqPoll([.socket(socket, .readable), .socket(handshakes.socket, .readable)],
+                                 timeoutMs: Int(timeout * 1000))
+        if events[1].contains(.readable) { logRefusals(at: clock()) }
         var actions: [Scheduler.Action] = []
         var replies: [(Data, Message)] = []
         if events.first?.contains(.readable) == true {
@@ -117,6 +132,21 @@ final class CoordinatorServer {
         }
         actions += scheduler.tick(now: clock())
         try apply(actions, replies: replies)
+    }
+
+    /// Last time each kind of refused handshake was logged, and how many came since: a refused
+    /// client retries every 100 ms (libzmq's reconnect), so each kind is logged at most every 10 s.
+    private var refusalLog: [String: (at: Double, since: Int)] = [:]
+
+    private func logRefusals(at now: Double) {
+        for f in handshakes.drain() {
+            let kind = f.description
+            if let last = refusalLog[kind], now - last.at < 10 { refusalLog[kind]!.since += 1; continue }
+            let more = refusalLog[kind].map { $0.since > 0 ? " (\($0.since) more like it since the last report)" : "" } ?? ""
+            refusalLog[kind] = (now, 0)
+            let who = f.kind == .refusedByAuthenticator ? "" : "; libzmq cannot tell its key or address before the handshake"
+            logger.warning("refused a worker connection on \(f.endpoint): \(f)\(who)\(more)")
+        }
     }
 
     // MARK: Incoming
@@ -141,6 +171,28 @@ final class CoordinatorServer {
         }
 
         if case .hello(let h) = message {
+            guard Data(h.workerID.utf8) == routing else {
+                // PROTOCOL.md section 2: the routing id IS the worker id; replies go by routing id.
+                stats.malformed += 1
+                let why = "HELLO workerID \(h.workerID) differs from the routing id \(hex(routing)); set ZMQ_ROUTING_ID to the workerID"
+                logger.warning("refused HELLO: \(why)")
+                replies.append((routing, .error(.init(code: ProtocolError.Code.malformedBody.rawValue, message: why,
+                                                      command: Int(Message.Command.hello.rawValue)))))
+                return
+            }
+            if scheduler.isConnected(worker: h.workerID), let pid = pidOf[h.workerID], let host = hostOf[h.workerID],
+               pid != h.pid || host != h.host {
+                // Two processes under one --id would take the connection from each other forever
+                // (ROUTER handover): the one already connected keeps it, the newcomer is refused.
+                let why = "worker id \(h.workerID) is in use by pid \(pid) on \(host), which is connected; "
+                    + "give every worker a unique --id (the default is unique)"
+                logger.error("refused HELLO from pid \(h.pid) on \(h.host): \(why)")
+                scheduler.touch(worker: h.workerID, now: now)
+                replies.append((routing, .error(.init(code: ProtocolError.Code.duplicateWorkerID.rawValue, message: why,
+                                                      command: Int(Message.Command.hello.rawValue)))))
+                return
+            }
+            pidOf[h.workerID] = h.pid
             // A worker id that arrives through a new routing id takes it over.
             if let old = routeOf[h.workerID], old != routing { workerOf[old] = nil }
             routeOf[h.workerID] = routing
@@ -230,7 +282,15 @@ final class CoordinatorServer {
                 }
                 acks.append((worker, jobID))
             case let .ack(worker, jobID, reason):
-                if reason == .late { stats.lateResults += 1 }
+                switch reason {
+                case .duplicate: stats.duplicates += 1
+                case .late: stats.lateResults += 1
+                case .refused:
+                    stats.refusedResults += 1
+                    logger.warning("refused RESULT for job \(jobID) from \(worker): it never held the job's lease (not stored)")
+                case .stale:
+                    logger.info("worker \(worker) still holds job \(jobID), which is stored or failed: told to drop it")
+                }
                 acks.append((worker, jobID))
             case let .requeue(jobID, reason):
                 stats.requeued += 1

@@ -1,7 +1,13 @@
 import Foundation
+import Shared
 
 /// Real `urnn-worker` processes started by the coordinator on loopback
 /// (`--local-workers N`). They speak the same protocol as remote workers.
+///
+/// They never outlive the coordinator: each gets `--parent-pid` with this process's pid, so it
+/// asks the kernel for SIGTERM when this process dies (Linux `PR_SET_PDEATHSIG`, kill -9
+/// included) and exits at once if it was already orphaned; `stop()` ends them on every orderly
+/// way out, errors included. A failed start stops the ones already started.
 final class LocalWorkers {
     private(set) var processes: [Process] = []
 
@@ -19,17 +25,25 @@ final class LocalWorkers {
     /// Starts `count` workers connecting to `endpoint`, each with `slots` slots.
     func start(count: Int, endpoint: String, slots: Int, extraArguments: [String] = []) throws {
         let binary = try Self.workerBinary()
-        for i in 0..<count {
-            let p = Process()
-            p.executableURL = binary
-            p.arguments = ["--connect", endpoint, "--slots", String(slots), "--id", "local-\(ProcessInfo.processInfo.processIdentifier)-\(i)"] + extraArguments
-            try p.run()
-            processes.append(p)
+        let me = ProcessInfo.processInfo.processIdentifier
+        do {
+            for i in 0..<count {
+                let p = Process()
+                p.executableURL = binary
+                p.arguments = ["--connect", endpoint, "--slots", String(slots), "--id", "local-\(me)-\(i)",
+                               "--parent-pid", String(me)] + extraArguments
+                try p.run()
+                processes.append(p)
+            }
+        } catch {
+            stop()
+            throw CoordinatorError.setup("cannot start local worker \(processes.count + 1) of \(count) (\(binary.path)): \(error)")
         }
     }
 
     /// Sends SIGTERM to every worker still running and waits up to `timeout` seconds,
     /// then SIGKILLs what is left.
+    /// Idempotent.
     func stop(timeout: Double = 10) {
         for p in processes where p.isRunning { kill(p.processIdentifier, SIGTERM) }
         let deadline = Date().addingTimeInterval(timeout)
@@ -52,18 +66,9 @@ enum CoordinatorError: Error, CustomStringConvertible {
 
 /// Secure by default: a bind address that is not loopback needs CURVE keys or `--insecure`.
 enum BindPolicy {
-    static func isLoopback(_ endpoint: String) -> Bool {
-        if endpoint.hasPrefix("ipc://") || endpoint.hasPrefix("inproc://") { return true }
-        guard endpoint.hasPrefix("tcp://") else { return false }
-        let rest = endpoint.dropFirst("tcp://".count)
-        // host is everything before the last ':' (IPv6 in brackets).
-        guard let colon = rest.lastIndex(of: ":") else { return false }
-        let host = rest[..<colon]
-        return host == "localhost" || host.hasPrefix("127.") || host == "[::1]"
-    }
-
-    static func check(endpoint: String, hasCurveKeys: Bool, insecure: Bool) throws {
-        if isLoopback(endpoint) || hasCurveKeys || insecure { return }
+    /// `endpoint` is parsed (and a host name resolved) already: loopback is decided on the address.
+    static func check(endpoint: Endpoint, hasCurveKeys: Bool, insecure: Bool) throws {
+        if endpoint.isLoopback || hasCurveKeys || insecure { return }
         throw CoordinatorError.insecureBind(
             "refusing to bind \(endpoint) without CURVE keys: anyone who can reach it could take jobs or send results. "
             + "Configure --curve-secret-file, or say --insecure on a trusted network.")

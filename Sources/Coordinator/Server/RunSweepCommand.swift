@@ -6,7 +6,8 @@ import Shared
 /// `urnn-coordinator run SWEEP --store results/NAME.sqlite --bind tcp://127.0.0.1:5555 [--local-workers N]`
 ///
 /// Runs a sweep to the end. Running it again on the same store resumes: finished jobs are
-/// never run again, leased ones go back to the queue.
+/// never run again, leased ones go back to the queue. Every number is bounded (`Bounds`) and
+/// checked before anything starts; local workers never outlive this process (`LocalWorkers`).
 struct RunSweepCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
@@ -18,28 +19,33 @@ struct RunSweepCommand: ParsableCommand {
     @Option(help: "The SQLite results store (default: results/SWEEP-NAME.sqlite).")
     var store: String?
 
-    @Option(help: "Endpoint the coordinator binds. Non-loopback needs CURVE keys or --insecure.")
-    var bind = "tcp://127.0.0.1:5555"
+    @Option(help: ArgumentHelp("Endpoint the coordinator binds (default: tcp://127.0.0.1:5555; with --local-workers, "
+                               + "a free loopback port). Non-loopback needs CURVE keys or --insecure.", valueName: "endpoint"))
+    var bind: String?
 
-    @Option(help: "Start this many local worker processes on loopback.")
+    @Option(parsing: .unconditional,
+            help: "Start this many local worker processes on loopback (at most 4 per core; see --allow-many-local-workers).")
     var localWorkers = 0
 
-    @Option(help: "Slots of each local worker (default: cores / local workers, at least 1).")
+    @Flag(help: "Allow more than 4 local workers per core (up to \(Bounds.localWorkersHardLimit)).")
+    var allowManyLocalWorkers = false
+
+    @Option(parsing: .unconditional, help: "Slots of each local worker (default: cores / local workers, at least 1).")
     var workerSlots: Int?
 
-    @Option(help: "Heartbeat interval in milliseconds.")
+    @Option(parsing: .unconditional, help: "Heartbeat interval in milliseconds.")
     var heartbeatMs = 1000
 
-    @Option(help: "Silent heartbeat intervals before a worker is declared dead (3 to 5).")
+    @Option(parsing: .unconditional, help: "Silent heartbeat intervals before a worker is declared dead (3 to 5).")
     var liveness = 3
 
-    @Option(help: "Failed attempts before a job is marked failed.")
+    @Option(parsing: .unconditional, help: "Failed attempts before a job is marked failed.")
     var maxAttempts = 3
 
     @Option(help: "Report folder, refreshed while the sweep runs (default: results/SWEEP-NAME-report).")
     var report: String?
 
-    @Option(help: "Seconds between report refreshes while running.")
+    @Option(parsing: .unconditional, help: "Seconds between report refreshes while running.")
     var reportEvery = 60.0
 
     @Option(help: "File holding this coordinator's CURVE secret key (Z85, 40 chars); enables encryption.")
@@ -55,11 +61,26 @@ struct RunSweepCommand: ParsableCommand {
     var stay = false
 
     func validate() throws {
-        guard localWorkers >= 0 else { throw ValidationError("--local-workers must be >= 0") }
-        guard heartbeatMs >= 10 else { throw ValidationError("--heartbeat-ms must be at least 10") }
-        guard (1...10).contains(liveness) else { throw ValidationError("--liveness must be in 1...10 (3 to 5 is sensible)") }
-        guard maxAttempts >= 1 else { throw ValidationError("--max-attempts must be >= 1") }
-        if let s = workerSlots, s < 1 { throw ValidationError("--worker-slots must be >= 1") }
+        let cores = Bounds.cores
+        let limit = allowManyLocalWorkers ? Bounds.localWorkersHardLimit : Bounds.localWorkerLimit(cores: cores)
+        let hint = allowManyLocalWorkers ? "" : " (4 per core on this machine's \(cores) cores; "
+            + "--allow-many-local-workers allows up to \(Bounds.localWorkersHardLimit))"
+        let problems = [
+            Bounds.violation(localWorkers, in: 0...limit, option: "--local-workers", hint: hint),
+            workerSlots.flatMap { Bounds.violation($0, in: Bounds.slots, option: "--worker-slots") },
+            Bounds.violation(heartbeatMs, in: Bounds.heartbeatMs, option: "--heartbeat-ms"),
+            Bounds.violation(liveness, in: Bounds.liveness, option: "--liveness", hint: " (3 to 5 is sensible)"),
+            Bounds.violation(maxAttempts, in: Bounds.maxAttempts, option: "--max-attempts"),
+            Bounds.violation(reportEvery, in: Bounds.reportEverySeconds, option: "--report-every"),
+        ].compactMap { $0 }
+        if let first = problems.first { throw ValidationError(first) }
+        _ = try bindEndpoint()
+    }
+
+    /// `--bind` checked and resolved (Endpoint); local mode without --bind needs no fixed port.
+    func bindEndpoint() throws -> Endpoint {
+        let text = bind ?? (localWorkers > 0 ? "tcp://127.0.0.1:*" : "tcp://127.0.0.1:5555")
+        do { return try Endpoint.parse(text, for: .bind) } catch { throw ValidationError(error.description) }
     }
 
     func run() throws {
@@ -77,6 +98,7 @@ struct RunSweepCommand: ParsableCommand {
             let secret = try String(contentsOfFile: f, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
             curve = CurveKeys(publicKey: try CurveKeys.publicKey(forSecret: secret), secretKey: secret)
         }
+        let bind = try bindEndpoint()
         do { try BindPolicy.check(endpoint: bind, hasCurveKeys: curve != nil, insecure: insecure) } catch {
             throw ValidationError("\(error)")
         }
@@ -85,10 +107,14 @@ struct RunSweepCommand: ParsableCommand {
         let lock = try StoreLock(storePath: storePath)
         defer { withExtendedLifetime(lock) {} }
         let db = try Store(path: storePath)
+        // A damaged store is refused before anything runs on it, with the way out.
+        try db.requireWhole()
+        warnIfMixing(sweepDef, in: db, logger: logger)
         let added = try db.addJobs(sweepDef.jobs, sweepName: sweepDef.name, definition: sweepDef.definitionText)
         logger.info("sweep \(sweepDef.name): \(sweepDef.jobs.count) jobs (\(added) new) in \(storePath)")
 
-        var config = CoordinatorServer.Configuration(bind: bind)
+        var config = CoordinatorServer.Configuration(bind: bind.text)
+        config.ipv6 = bind.needsIPv6
         config.heartbeatInterval = Double(heartbeatMs) / 1000
         config.liveness = liveness
         config.maxAttempts = maxAttempts
@@ -100,18 +126,22 @@ struct RunSweepCommand: ParsableCommand {
         }
         let server = try CoordinatorServer(configuration: config, store: db, logger: logger)
         logger.info("listening on \(server.endpoint), session \(server.sessionID)")
-        if let keys = curve { logger.info("CURVE on; workers need --server-key \(keys.publicKey)") }
+        if let keys = curve { logger.info("CURVE on; workers need --curve-server-key \(keys.publicKey)") }
 
         let stop = StopFlag()
         stop.install()
 
+        // Local workers end with this process: stopped here on every way out of `run` (errors
+        // included), and by the kernel when it dies otherwise (the worker's --parent-pid).
         let locals = LocalWorkers()
+        defer { locals.stop() }
         if localWorkers > 0 {
             let slots = workerSlots ?? max(1, ProcessInfo.processInfo.activeProcessorCount / localWorkers)
             let endpoint = server.endpoint.replacingOccurrences(of: "0.0.0.0", with: "127.0.0.1")
             try locals.start(count: localWorkers, endpoint: endpoint, slots: slots,
                              extraArguments: ["--heartbeat-ms", String(heartbeatMs)])
-            logger.info("started \(localWorkers) local workers with \(slots) slots each")
+            let pids = locals.processes.map { String($0.processIdentifier) }.joined(separator: ", ")
+            logger.info("started \(localWorkers) local workers with \(slots) slots each (pids \(pids))")
         }
 
         let divergedBefore = (try? db.counts().diverged) ?? 0
@@ -158,34 +188,57 @@ struct RunSweepCommand: ParsableCommand {
                                               workersAlive: 0, running: 0, jobsPerMinute: nil,
                                               updatedAt: Date().timeIntervalSince1970, finished: server.progress.isFinished,
                                               stopped: true))
-        reporter.refresh()
+        // The final report is part of the result: if it cannot be written, the run fails.
+        let reportError: Error?
+        do { try reporter.write(); reportError = nil } catch { reportError = error }
         let s = server.stats
-        logger.info("messages \(s.messagesIn), results \(s.resultsCommitted), duplicates \(s.duplicates), late \(s.lateResults), malformed \(s.malformed), workers lost \(s.workersDead)")
+        logger.info("messages \(s.messagesIn), results \(s.resultsCommitted), duplicates \(s.duplicates), late \(s.lateResults), refused \(s.refusedResults), malformed \(s.malformed), workers lost \(s.workersDead)")
         // The results table, so a finished run shows what it found without opening a file.
         if let md = try? String(contentsOfFile: reportDir + "/summary.md", encoding: .utf8) {
             let table = md.split(separator: "\n").filter { $0.hasPrefix("|") || $0.hasPrefix("## ") || $0.hasPrefix("Optimal") }
             if table.contains(where: { $0.hasPrefix("|") }) { print(table.joined(separator: "\n")) }
+        }
+        if let e = reportError {
+            throw CoordinatorError.setup("the report into \(reportDir) failed: \(e)")
         }
         print("report: \(reportDir)")
         if stop.isSet { throw ExitCode(130) }
     }
 }
 
-/// Refreshes the report from the store; errors are logged, never fatal to the sweep.
+/// A report pools every result of its store: say so when this run adds a second sweep, or
+/// another grid under the same sweep name (docs/SWEEPS.md, "One store, one sweep").
+func warnIfMixing(_ sweep: Sweep, in store: Store, logger: Logger) {
+    guard let recorded = try? store.sweeps() else { return }
+    let others = recorded.map(\.name).filter { $0 != sweep.name }
+    if !others.isEmpty {
+        let text = "store \(store.path) already holds sweep(s) \(others.joined(separator: ", ")): its report will pool "
+            + "their results with \(sweep.name)'s; use another --store to keep them apart"
+        logger.warning("\(text)")
+    }
+    if let same = recorded.first(where: { $0.name == sweep.name }), same.definition != sweep.definitionText {
+        let text = "sweep \(sweep.name) in \(store.path) was recorded with another definition: the jobs of both "
+            + "stay in the store and its report pools them; use another --store for a different grid"
+        logger.warning("\(text)")
+    }
+}
+
+/// Writes the report from the store: `refresh` while the sweep runs (errors logged, never
+/// fatal to the sweep), `write` at the end (errors thrown: the run fails).
 struct ReportRefresher {
     let storePath: String
     let outDir: String
     let logger: Logger
 
     func refresh() {
-        do {
-            let records = try loadRecords(storePath: storePath)
-            let files = try Report.write(records: records, sweeps: try storedSweeps(storePath: storePath),
-                                         to: URL(fileURLWithPath: outDir))
-            logger.debug("report refreshed: \(files.count) files in \(outDir)")
-        } catch {
-            logger.warning("report refresh failed: \(error)")
-        }
+        do { try write() } catch { logger.warning("report refresh failed: \(error)") }
+    }
+
+    func write() throws {
+        let records = try loadRecords(storePath: storePath)
+        let files = try Report.write(records: records, sweeps: try storedSweeps(storePath: storePath),
+                                     to: URL(fileURLWithPath: outDir))
+        logger.debug("report refreshed: \(files.count) files in \(outDir)")
     }
 }
 

@@ -2,7 +2,8 @@ import ArgumentParser
 import Foundation
 import Shared
 
-/// `urnn-coordinator status --store FILE`: progress of a running or stopped sweep.
+/// `urnn-coordinator status --store FILE`: progress of a running or stopped sweep, read-only.
+/// "running" means a process holds the store's lock (`StoreLock`), not that a status row is fresh.
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status", abstract: "Show the progress of a running or stopped sweep from its store.")
@@ -14,13 +15,15 @@ struct StatusCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let db: Store
-        do { db = try Store(path: store, create: false) } catch { throw ValidationError("\(error)") }
+        // Read-only; a file that is not a store, or a damaged one, is an error (exit 1), and
+        // no figure is printed that was not read from a store found whole.
+        let db = try Store(readingAt: store)
+        try db.requireWhole()
         let c = try db.counts()
         let live = try db.readStatus()
-        let now = Date().timeIntervalSince1970
-        // A coordinator that has not written for 5 s is presumed gone.
-        let running = live.map { !$0.stopped && now - $0.updatedAt < 5 } ?? false
+        // The store's lock says whether a coordinator runs; the status row only adds figures.
+        let holder = StoreLock.holder(storePath: store)
+        let running = holder != nil
         let snap = ProgressSnapshot(total: c.total, done: c.done, running: c.leased, pending: c.pending,
                                     failed: c.failed, diverged: c.diverged,
                                     workersAlive: running ? (live?.workersAlive ?? 0) : 0,
@@ -39,8 +42,9 @@ struct StatusCommand: ParsableCommand {
         }
         let sweeps = (try? db.sweeps().map(\.name).joined(separator: ", ")) ?? ""
         print("store: \(store)\(sweeps.isEmpty ? "" : "  sweep: \(sweeps)")")
-        if let l = live, running {
-            print("coordinator: running (pid \(l.pid), \(l.endpoint), session \(l.sessionID))")
+        if let holder {
+            let details = live.map { ", \($0.endpoint), session \($0.sessionID)" } ?? ""
+            print("coordinator: running (\(holder)\(details))")
         } else {
             print("coordinator: not running" + (c.pending + c.leased == 0 && c.total > 0 ? " (sweep complete)" : ""))
         }

@@ -25,12 +25,15 @@ import Shared
 /// already carry 5,000 results/s, and a loop that commits what arrived during the previous
 /// commit grows its batches by itself.
 /// Readers (e.g. `urnn-coordinator status` in another process) never block the writer in WAL
-/// mode; a busy timeout covers the moments when two writers meet.
+/// mode; a busy timeout covers the moments when two writers meet. Commands that only read open
+/// with `Store(readingAt:)` (Store+Open.swift): read-only, never creating or migrating anything,
+/// refusing a file that is not a store, and working on read-only media.
 ///
 /// Times are seconds since 1970 from the injected `clock`.
 public final class Store: Sendable {
     public let path: String
-    let pool: DatabasePool
+    /// A `DatabasePool` (WAL) when writing; a read-only `DatabaseQueue` for `Store(readingAt:)`.
+    let pool: any DatabaseWriter
     let clock: @Sendable () -> Double
 
     /// How hard a commit waits for the disk.
@@ -42,7 +45,8 @@ public final class Store: Sendable {
     }
 
     /// Opens (and creates, with its directory, unless `create` is false) the store at `path`,
-    /// migrating its schema.
+    /// migrating its schema. An existing file that is not empty must be a store (`StoreError.notAStore`
+    /// otherwise: nothing is written into someone else's database or a mistyped file).
     /// `busyTimeout`: seconds to wait for another connection's write lock before failing.
     public init(path: String, create: Bool = true, durability: Durability = .full, busyTimeout: Double = 10,
                 clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) throws(StoreError) {
@@ -51,6 +55,7 @@ public final class Store: Sendable {
         if !create && !FileManager.default.fileExists(atPath: path) {
             throw StoreError(.open, "no store at \(path)")
         }
+        if Self.fileSize(path) ?? 0 > 0 { _ = try Store(readingAt: path) }
         let parent = (path as NSString).deletingLastPathComponent
         if create && !parent.isEmpty {
             try StoreError.wrap(.open, "create directory \(parent)") {
@@ -69,6 +74,13 @@ public final class Store: Sendable {
             try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(sync)") }
         }
         try StoreError.wrap(.migrate, "migrate \(path)") { try Self.migrator.migrate(pool) }
+    }
+
+    /// A store over an open connection (`Store(readingAt:)`).
+    init(path: String, pool: any DatabaseWriter, clock: @escaping @Sendable () -> Double) {
+        self.path = path
+        self.pool = pool
+        self.clock = clock
     }
 
     /// SQLite's `synchronous` setting of the writer connection (0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA).
@@ -157,6 +169,8 @@ public final class Store: Sendable {
                     UPDATE jobs SET state = 'done', lease_id = NULL, worker = NULL, updated_at = ?
                     WHERE state != 'done' AND id IN (SELECT job_id FROM results)
                     """, arguments: [now])
+                let holders = try Row.fetchAll(db, sql: "SELECT id, worker FROM jobs WHERE state = 'leased' AND worker IS NOT NULL")
+                    .map { (id: $0[0] as String, worker: $0[1] as String) }
                 try db.execute(sql: """
                     UPDATE jobs SET state = 'pending', lease_id = NULL, worker = NULL, updated_at = ?
                     WHERE state = 'leased'
@@ -170,7 +184,7 @@ public final class Store: Sendable {
                     .map { (id: $0[0] as String, kind: $0[1] as String) }
                 let done = try String.fetchAll(db, sql: "SELECT id FROM jobs WHERE state = 'done' ORDER BY rowid")
                 let failed = try String.fetchAll(db, sql: "SELECT id FROM jobs WHERE state = 'failed' ORDER BY rowid")
-                return (pending, done, failed, requeued)
+                return (pending, done, failed, requeued, holders)
             }
         }
         let pending = try raw.0.map { (r) throws(StoreError) -> Scheduler.PendingJob in
@@ -179,7 +193,8 @@ public final class Store: Sendable {
             }
             return Scheduler.PendingJob(id: r.id, kind: kind)
         }
-        return ResumeState(pending: pending, done: raw.1, failed: raw.2, requeuedLeases: raw.3)
+        return ResumeState(pending: pending, done: raw.1, failed: raw.2, requeuedLeases: raw.3,
+                           priorHolders: Dictionary(raw.4.map { ($0.id, $0.worker) }, uniquingKeysWith: { a, _ in a }))
     }
 
     /// The sweeps recorded in this store, oldest first.

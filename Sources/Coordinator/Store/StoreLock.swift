@@ -14,7 +14,8 @@ import Darwin
 /// descriptor for the life of the process: the kernel releases it however the process ends,
 /// kill -9 included, so a crashed coordinator never leaves a stale lock. The file holds the
 /// holder's pid and host for the error message; it is never deleted (deleting a lock file races
-/// with the next locker). Readers (`status`, `export`, `report`) take no lock.
+/// with the next locker). Readers (`status`, `export`, `report`) take no lock; `status` asks
+/// `holder(storePath:)` whether a coordinator runs.
 public final class StoreLock {
     public let path: String
     private let fd: Int32
@@ -49,6 +50,22 @@ public final class StoreLock {
     }
 
     deinit { close(fd) }  // releases the lock
+
+    /// Who holds the lock of the store at `storePath` ("pid N on HOST"), or nil when no process
+    /// does: the truth about a running coordinator, where its status row may be seconds stale
+    /// (a crashed one) or gone. Creates nothing: no lock file means no holder. The probe takes a
+    /// shared lock for an instant; a coordinator starting in that instant is refused and says so.
+    public static func holder(storePath: String) -> String? {
+        let fd = open(storePath + ".lock", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        if flock(fd, LOCK_SH | LOCK_NB) == 0 {
+            flock(fd, LOCK_UN)
+            return nil
+        }
+        let holder = readHolder(fd)
+        return holder.isEmpty ? "holder unknown" : holder
+    }
 
     private static func readHolder(_ fd: Int32) -> String {
         var buf = [UInt8](repeating: 0, count: 256)

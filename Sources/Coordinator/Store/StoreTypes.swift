@@ -15,6 +15,10 @@ public struct StoreError: Error, CustomStringConvertible, Sendable, Equatable {
         /// A stored row does not decode (bad JSON, unknown job kind): a newer build's store,
         /// or a damaged one.
         case corrupt
+        /// The file exists but is not a URNNSweep store (empty, not SQLite, or another schema).
+        case notAStore
+        /// SQLite's `quick_check` found damage: pages, indexes or rows that do not hold together.
+        case damaged
     }
 
     public var code: Code
@@ -30,7 +34,10 @@ public struct StoreError: Error, CustomStringConvertible, Sendable, Equatable {
     }
 
     public var description: String {
-        "store \(code.rawValue) error: \(context)" + (underlying.map { ": \($0)" } ?? "")
+        switch code {
+        case .notAStore, .damaged: return context + (underlying.map { " (\($0))" } ?? "")
+        default: return "store \(code.rawValue) error: \(context)" + (underlying.map { ": \($0)" } ?? "")
+        }
     }
 
     /// Runs `body`, turning whatever it throws into a `StoreError` with this context.
@@ -58,6 +65,8 @@ public struct ResumeState: Sendable, Equatable {
     public var failed: [String]
     /// How many leased jobs were put back to pending (leases of a previous run).
     public var requeuedLeases: Int
+    /// The worker that held each of those leases: its late result still counts.
+    public var priorHolders: [String: String] = [:]
 }
 
 /// One lease to record (from a scheduler `.assign`).

@@ -14,10 +14,10 @@ struct PlanCommand: ParsableCommand {
     @Argument(help: "A sweep file or preset name.")
     var sweep: String
 
-    @Option(help: "Multiply the cost model's estimates by this (calibration).")
+    @Option(parsing: .unconditional, help: "Multiply the cost model's estimates by this (calibration).")
     var scale: Double = 1
 
-    @Option(help: "Cores to divide the CPU time over for the wall-time line (default: this machine's).")
+    @Option(parsing: .unconditional, help: "Cores to divide the CPU time over for the wall-time line (default: this machine's).")
     var cores: Int?
 
     @Flag(help: "Also print the YAML definition.")

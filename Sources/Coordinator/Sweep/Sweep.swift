@@ -28,6 +28,13 @@ public struct Sweep: Sendable {
     }
 }
 
+extension Sweep {
+    /// A name a sweep, a variant or a store label may have: ASCII letters, digits, '.', '_', '-'.
+    public static func isValidName(_ s: String) -> Bool {
+        !s.isEmpty && s.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }
+    }
+}
+
 /// One variant of an ablation sweep: the base grid with some fields changed (`set`), optionally
 /// extra axes of its own (`grid`, e.g. several student seeds), the rule that picks one run per base
 /// grid point (`select`), and the metric its report uses (`metric`). docs/SWEEPS.md, "Variants".

@@ -161,7 +161,7 @@ struct KindSchema: Sendable {
                 v.intValue < 1 ? "must be at least 1, got \(v)"
                     : v.intValue > SweepFile.maxJobs ? "must be at most \(SweepFile.maxJobs), got \(v)" : nil
             }),
-            FieldInfo("sleep_ms", .int, check: { v in v.intValue >= 0 ? nil : "must be >= 0, got \(v)" }),
+            FieldInfo("sleep_ms", .int, spec: ["sleepMilliseconds"], check: { v in v.intValue >= 0 ? nil : "must be >= 0, got \(v)" }),
             FieldInfo("fail", .bool),
         ],
         required: ["token"],

@@ -105,8 +105,7 @@ struct SweepReader {
         for (key, line, value) in try pairs(root, what: "sweep") {
             switch key {
             case "name":
-                guard case .scalar(let s) = value, !s.string.isEmpty,
-                      s.string.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }) else {
+                guard case .scalar(let s) = value, Sweep.isValidName(s.string) else {
                     throw error(value.mark?.line ?? line, "name", "expected a name of letters, digits, '.', '_' or '-'")
                 }
                 name = s.string

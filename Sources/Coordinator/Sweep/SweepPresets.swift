@@ -109,6 +109,16 @@ variants:
   - name: report-best
     description: the same runs, the best test R^2 over the epochs (chosen on test data)
     metric: best_test_r2
+  - name: restarts-2
+    description: 2 student seeds per teacher, the run of lowest training loss kept (restarts-5's first 2)
+    grid:
+      seed: 0..1
+    select: lowest_train_loss
+  - name: restarts-3
+    description: 3 student seeds per teacher, the run of lowest training loss kept
+    grid:
+      seed: 0..2
+    select: lowest_train_loss
   - name: restarts-5
     description: 5 student seeds per teacher, the run of lowest training loss kept
     grid:

@@ -52,8 +52,7 @@ extension SweepReader {
             for (key, keyLine, value) in try pairs(item, what: "variants") {
                 switch key {
                 case "name":
-                    guard case .scalar(let s) = value, !s.string.isEmpty,
-                          s.string.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }) else {
+                    guard case .scalar(let s) = value, Sweep.isValidName(s.string) else {
                         throw error(value.mark?.line ?? keyLine, "name", "a variant name is letters, digits, '.', '_' or '-'")
                     }
                     if let first = names[s.string] {

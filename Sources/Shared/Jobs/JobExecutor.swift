@@ -8,7 +8,7 @@ public enum JobExecutor {
         switch spec.kind {
         case .noop:
             let n = spec.noop!
-            if let ms = n.sleepMilliseconds, ms > 0 { usleep(UInt32(ms) * 1000) }
+            if let ms = n.sleepMilliseconds, ms > 0 { Thread.sleep(forTimeInterval: Double(ms) / 1000) }
             if n.fail == true { throw NoopFailure(token: n.token) }
             return JobOutcome(metrics: ["token": Double(n.token)])
         case .synthetic:

@@ -63,12 +63,13 @@ public struct JobSpec: Codable, Hashable, Sendable {
         switch kind {
         case .synthetic:
             guard let s = synthetic else { throw SpecError(field: "synthetic", message: "missing for kind synthetic") }
-            try s.validate()
+            try s.validate(); try s.validateLimits()
         case .theorem1, .theorem2, .theorem3:
             guard let t = theory else { throw SpecError(field: "theory", message: "missing for kind \(kind.rawValue)") }
             try t.validate(kind: kind)
         case .noop:
-            guard noop != nil else { throw SpecError(field: "noop", message: "missing for kind noop") }
+            guard let n = noop else { throw SpecError(field: "noop", message: "missing for kind noop") }
+            try n.validate()
         }
     }
 }
@@ -91,6 +92,16 @@ public struct NoopSpec: Codable, Hashable, Sendable {
     public var fail: Bool?
     public init(token: Int, sleepMilliseconds: Int? = nil, fail: Bool? = nil) {
         self.token = token; self.sleepMilliseconds = sleepMilliseconds; self.fail = fail
+    }
+
+    /// The longest sleep a noop job may ask for: one day.
+    public static let maxSleepMilliseconds = 86_400_000
+
+    /// The one check of a noop spec, whichever way it came (sweep file, `exec --spec`, ASSIGN).
+    public func validate() throws {
+        if let ms = sleepMilliseconds, !(0...Self.maxSleepMilliseconds).contains(ms) {
+            throw SpecError(field: "sleepMilliseconds", message: "must be in 0...\(Self.maxSleepMilliseconds), got \(ms)")
+        }
     }
 }
 

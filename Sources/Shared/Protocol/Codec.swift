@@ -30,6 +30,8 @@ public enum ProtocolError: Error, Equatable, Sendable, CustomStringConvertible {
         case helloRequired = "hello-required"
         /// A well-formed command that is not valid in this direction or state.
         case unexpectedCommand = "unexpected-command"
+        /// A HELLO under a worker id that another live worker (another host or pid) holds.
+        case duplicateWorkerID = "duplicate-worker-id"
     }
 
     public var code: Code {
@@ -114,6 +116,8 @@ extension Message {
     }
 
     private static func decodeBody(_ command: Command, _ body: Data) throws -> Message {
+        // Section 4.2: UTF-8 without a byte-order mark (Foundation's decoder would skip one).
+        if body.starts(with: [0xEF, 0xBB, 0xBF]) { throw ProtocolError.malformedBody(command, "the body starts with a byte-order mark") }
         func d<T: Decodable>(_ t: T.Type) throws -> T {
             do { return try JSON.decode(t, from: body) } catch {
                 throw ProtocolError.malformedBody(command, Self.describe(error))

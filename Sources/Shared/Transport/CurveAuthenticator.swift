@@ -60,12 +60,22 @@ public final class CurveAuthenticator: @unchecked Sendable {
             if mechanism == "CURVE", request.count >= 7 { ok = allowed.contains(request[6]) }
             if !ok {
                 let address = String(decoding: request[3], as: UTF8.self)
-                log("ZAP: refused \(mechanism) client from \(address)")
+                let key = mechanism == "CURVE" && request.count >= 7 ? " \(z85(request[6]))" : ""
+                log("ZAP: refused \(mechanism) client\(key) from \(address): not on the whitelist (--curve-allowed-clients)")
             }
             let reply = [Data("1.0".utf8), request[1], Data((ok ? "200" : "400").utf8),
                          Data((ok ? "OK" : "unknown key").utf8), Data(), Data()]
             _ = try? socket.send(reply)
         }
+    }
+
+    /// A 32-byte key as 40 Z85 characters (`?` if it is not 32 bytes).
+    static func z85(_ key: Data) -> String {
+        guard key.count == 32 else { return "?" }
+        var out = [CChar](repeating: 0, count: 41)
+        let bytes = [UInt8](key)
+        guard zmq_z85_encode(&out, bytes, 32) != nil else { return "?" }
+        return String(cString: out)
     }
 
     static func decodeZ85(_ key: String) throws -> Data {

@@ -41,6 +41,8 @@ public enum ZMQSocketOption: Sendable, Equatable {
     case curveClient(serverKey: String, publicKey: String, secretKey: String)
     /// `ZMQ_ZAP_DOMAIN`: the domain passed to the ZAP handler (see `CurveAuthenticator`).
     case zapDomain(String)
+    /// `ZMQ_IPV6`: bind and connect over IPv6 too (off by default: `[::1]` fails without it).
+    case ipv6(Bool)
 }
 
 extension ZMQSocket {
@@ -73,6 +75,7 @@ extension ZMQSocket {
             try setBytes(ZMQ_CURVE_PUBLICKEY, "ZMQ_CURVE_PUBLICKEY", try CurveKeys.checked(pub))
             try setBytes(ZMQ_CURVE_SECRETKEY, "ZMQ_CURVE_SECRETKEY", try CurveKeys.checked(secret))
         case .zapDomain(let d): try setBytes(ZMQ_ZAP_DOMAIN, "ZMQ_ZAP_DOMAIN", Data(d.utf8))
+        case .ipv6(let on): try setInt(ZMQ_IPV6, "ZMQ_IPV6", on ? 1 : 0)
         }
     }
 
