@@ -79,7 +79,7 @@ struct AblationSummary {
                 let ids = idsByPoint[p]!
                 let recs = ids.compactMap { records[$0] }
                 if let s = specs[ids[0]]?.synthetic, let ref = PaperReference.meanR2(s) { paper[g] = ref }
-                guard recs.count == ids.count, !recs.isEmpty else { missing[g, default: 0] += 1; values[g, default: [:]] = values[g] ?? [:]; continue }
+                guard recs.count == ids.count, !recs.isEmpty else { missing[g, default: 0] += 1; continue }
                 let chosen: ResultRecord
                 switch v.selection {
                 case .lowestTrainLoss?:
