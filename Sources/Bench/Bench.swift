@@ -79,7 +79,7 @@ struct TrainingBench: ParsableCommand {
             let outcome = try SyntheticExperiment.run(spec) { _ in }
             let t1 = DispatchTime.now().uptimeNanoseconds
             print(String(format: "paper-scale job (%@, 1 epoch, data generation included): %.2f s, test R^2 %.4f, peak RSS %.1f MB",
-                         spec.summary, Double(t1 - t0) * 1e-9, outcome.metrics["test_r2"] ?? .nan, peakRSSMegabytes()))
+                         spec.summary, Double(t1 - t0) * 1e-9, outcome[.testR2] ?? .nan, peakRSSMegabytes()))
         }
     }
 

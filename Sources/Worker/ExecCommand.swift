@@ -34,6 +34,7 @@ struct ExecCommand: ParsableCommand {
         do { job = try JSON.decode(JobSpec.self, from: data) } catch {
             throw ValidationError("\(spec) is not a valid job spec: \(error)")
         }
+        // The same check as a sweep file's and an ASSIGN's; the field is named by its JSON key.
         do { try job.validate() } catch { throw ValidationError("\(error)") }
         let quiet = self.quiet
         let outcome = try JobExecutor.run(job, context: JobContext(checkpointDirectory: checkpointDir)) { line in

@@ -40,7 +40,7 @@ import Testing
 
     @Test func everyPMNISTSpecPropertyHasASweepKey() {
         let properties = Set(Mirror(reflecting: PMNISTSpec(model: .rnn, hidden: 1, data: "x")).children.compactMap(\.label))
-        let covered = Set(KindSchema.pmnist.fields.map(\.property))
+        let covered = Set(PMNISTSpec.schema.fields.compactMap(\.json))
         #expect(properties == covered, "uncovered: \(properties.subtracting(covered).sorted()), extra: \(covered.subtracting(properties).sorted())")
     }
 

@@ -86,12 +86,13 @@ import Testing
 
     @Test func badValuesNameFieldAndLine() {
         expectError(replacing(line: 4, with: "  model: [rnn, gru]"), field: "model", line: 4, containing: "unknown model 'gru'")
-        // Non-positive hidden is caught by JobSpec.validate() and traced back to the list item's line.
-        expectError(replacing(line: 7, with: "    - 0"), field: "hidden", line: 7, containing: "must be a positive integer")
-        expectError(replacing(line: 10, with: "  epochs: 0"), field: "epochs", line: 10, containing: "at least 1")
+        // A value out of its field's range is refused with the line of the list item, with the message
+        // JobSpec.validate() gives (the range is declared once, in SyntheticSpec.fields).
+        expectError(replacing(line: 7, with: "    - 0"), field: "hidden", line: 7, containing: "must be in 1...4096, got 0")
+        expectError(replacing(line: 10, with: "  epochs: 0"), field: "epochs", line: 10, containing: "must be in 1...100000, got 0")
         expectError(replacing(line: 10, with: "  lr: -0.1"), field: "lr", line: 10, containing: "> 0")
         expectError(replacing(line: 10, with: "  clip: 0"), field: "clip", line: 10, containing: "> 0")
-        expectError(replacing(line: 10, with: "  eps: 2"), field: "eps", line: 10, containing: "(0, 1)")
+        expectError(replacing(line: 10, with: "  eps: 2"), field: "eps", line: 10, containing: "must be a finite number in (0, 1), got 2")
         // train >= sequences: named train, on its own line when written...
         expectError(Self.good + "\n  sequences: 100\n  train: 100", field: "train", line: 12, containing: "1..<sequences (100), got 100")
         // ...and on the line of the field it clashes with when it kept its default (700).
@@ -111,13 +112,13 @@ import Testing
     }
 
     @Test func theoremAndNoopErrors() throws {
-        expectError("name: t1\nkind: theorem1\ngrid:\n  n: [1, 0]", field: "n", line: 4, containing: ">= 1")
+        expectError("name: t1\nkind: theorem1\ngrid:\n  n: [1, 0]", field: "n", line: 4, containing: "must be in 1...256, got 0")
         expectError("name: t1\nkind: theorem1\ngrid:\n  seed: 0..3", field: "n", line: 3, containing: "missing")
         expectError("name: t1\nkind: theorem2\nfixed:\n  n: 2\n  hidden: 3", field: "hidden", line: 5, containing: "unknown key for kind theorem2")
         expectError("name: b\nkind: noop\ngrid:\n  token: [1]\nfixed:\n  count: 3", field: "count", line: 6, containing: "either count or token")
-        expectError("name: b\nkind: noop\nfixed:\n  count: 0", field: "count", line: 4, containing: "at least 1")
-        expectError("name: b\nkind: noop\nfixed:\n  count: 99999999999", field: "count", line: 4, containing: "at most")
-        expectError("name: b\nkind: noop\nfixed:\n  count: 2\n  sleep_ms: -1", field: "sleep_ms", line: 5, containing: ">= 0")
+        expectError("name: b\nkind: noop\nfixed:\n  count: 0", field: "count", line: 4, containing: "must be in 1...2000000, got 0")
+        expectError("name: b\nkind: noop\nfixed:\n  count: 99999999999", field: "count", line: 4, containing: "must be in 1...2000000, got 99999999999")
+        expectError("name: b\nkind: noop\nfixed:\n  count: 2\n  sleep_ms: -1", field: "sleep_ms", line: 5, containing: "must be in 0...86400000, got -1")
         expectError("name: b\nkind: noop\ngrid:\n  count: 0..3", field: "count", line: 4, containing: "belongs under fixed")
         let ok = try SweepFile.parse(text: "name: b\nkind: noop\ngrid:\n  token: 5..7\nfixed:\n  sleep_ms: 20", source: "b")
         #expect(ok.jobs == [5, 6, 7].map { JobSpec(noop: NoopSpec(token: $0, sleepMilliseconds: 20)) })

@@ -149,14 +149,14 @@ import Testing
         expected.initialization = .identity
         expected.optimizerEpsilon = 1e-8
         #expect(s.jobs == [JobSpec(synthetic: expected)])
-        #expect(KindSchema.synthetic.fields.count == 25)
+        #expect(SyntheticSpec.schema.fields.count == 25)
     }
 
     /// Fails when `SyntheticSpec` gains a stored property that sweep files cannot set yet:
-    /// add a `FieldInfo` line (and a `make` case) in SweepFields.swift.
+    /// add a `FieldInfo` line in SyntheticSpec+Fields.swift.
     @Test func sweepFilesCoverEverySyntheticSpecProperty() {
         let properties = Set(Mirror(reflecting: SyntheticSpec(model: .rnn, hidden: 1)).children.compactMap(\.label))
-        let covered = Set(KindSchema.synthetic.fields.map(\.property))
+        let covered = Set(SyntheticSpec.schema.fields.compactMap(\.json))
         #expect(properties.subtracting(covered).isEmpty, "SyntheticSpec properties without a sweep key: \(properties.subtracting(covered).sorted())")
         #expect(covered.subtracting(properties).isEmpty, "sweep keys for missing properties: \(covered.subtracting(properties).sorted())")
     }

@@ -17,8 +17,8 @@ import Testing
         let fig2IDs = Set(fig2.jobs.filter { [2, 4].contains($0.synthetic!.hidden) && $0.synthetic!.model != .lstm }.map(\.id))
         #expect(Set(base.jobIDs) == fig2IDs && base.jobIDs.count == 120)
         // Report-only variants read the same jobs.
-        #expect(s.variants[1].jobIDs == base.jobIDs && s.variants[1].metric == "final_test_r2")
-        #expect(s.variants[2].jobIDs == base.jobIDs && s.variants[2].metric == "best_test_r2")
+        #expect(s.variants[1].jobIDs == base.jobIDs && s.variants[1].metric == .finalTestR2)
+        #expect(s.variants[2].jobIDs == base.jobIDs && s.variants[2].metric == .bestTestR2)
         // Restarts: 5 seeds per point, seed 0 being the baseline's job; the seed axis varies fastest.
         let restarts = s.variants[5]
         #expect(restarts.jobIDs.count == 600 && restarts.selection == .lowestTrainLoss)

@@ -38,7 +38,7 @@ import Testing
               hidden: [2, 0]
             fixed:
               epochs: 1
-            """, line: 5, field: "hidden", reason: "positive"),
+            """, line: 5, field: "hidden", reason: "must be in 1...4096, got 0"),
         BadSweep(name: "empty-range", text: """
             name: bad
             kind: synthetic

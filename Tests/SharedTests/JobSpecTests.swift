@@ -32,7 +32,7 @@ import Testing
         #expect(throws: SpecError.self) { try JobSpec(synthetic: s).validate() }
         s.hidden = 4; s.snrDB = .nan
         do { try JobSpec(synthetic: s).validate(); Issue.record("accepted NaN SNR") }
-        catch let e as SpecError { #expect(e.field == "snr") } catch { Issue.record("\(error)") }
+        catch let e as SpecError { #expect(e.field == "snrDB") } catch { Issue.record("\(error)") }
         s.snrDB = 20; s.epochs = 0
         do { try JobSpec(synthetic: s).validate(); Issue.record("accepted 0 epochs") }
         catch let e as SpecError { #expect(e.field == "epochs") } catch { Issue.record("\(error)") }

@@ -129,13 +129,13 @@ import Testing
         #expect(field { _ in } == nil)
         #expect(field { $0.hidden = 0 } == "hidden")
         #expect(field { $0.data = "" } == "data")
-        #expect(field { $0.learningRate = .nan } == "lr")
-        #expect(field { $0.batchSize = 0 } == "batch")
+        #expect(field { $0.learningRate = .nan } == "learningRate")
+        #expect(field { $0.batchSize = 0 } == "batchSize")
         #expect(field { $0.epochs = 0 } == "epochs")
         #expect(field { $0.patience = 0 } == "patience")
         #expect(field { $0.pool = 3 } == "pool")
         #expect(field { $0.validation = 0 } == "validation")
-        #expect(field { $0.trainLimit = 0 } == "train-limit")
+        #expect(field { $0.trainLimit = 0 } == "trainLimit")
         #expect(field { $0.hidden = 4096; $0.model = .lstm; $0.batchSize = 4096; $0.pool = 1 } == "hidden")
         #expect(throws: SpecError.self) { try PMNISTExperiment.run({ var s = spec(.rnn); s.validation = 4000; return s }()) }
         #expect(throws: IDXError.self) { try PMNISTExperiment.run({ var s = spec(.rnn); s.data = "/nonexistent"; return s }()) }

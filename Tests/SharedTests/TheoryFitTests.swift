@@ -60,7 +60,7 @@ import Testing
         for (n, ms) in [(1, [1, 2]), (2, [3, 4])] {
             var spec = TheorySpec(n: n, seed: 1)
             spec.mValues = ms; spec.restarts = 1; spec.iterations = 150; spec.sequences = 32; spec.length = 12
-            let out = try TheoryJobs.run(kind: .theorem2, spec: spec, progress: { _ in })
+            let out = try JobExecutor.run(JobSpec(kind: .theorem2, theory: spec))
             let exact = try #require(out.metrics["best_error_m=\(2 * n)"])
             let below = try #require(out.metrics["best_error_m=\(2 * n - 1)"])
             #expect(exact < 1e-20, "n \(n): m = 2n should fit exactly, got \(exact)")
@@ -76,8 +76,8 @@ import Testing
     @Test func theorem3SmallSizeShowsTheFloor() throws {
         var spec = TheorySpec(n: 1, seed: 1)
         spec.mValues = [2, 4]; spec.restarts = 1; spec.iterations = 150; spec.sequences = 32; spec.length = 12
-        let a = try TheoryJobs.run(kind: .theorem3, spec: spec, progress: { _ in })
-        let b = try TheoryJobs.run(kind: .theorem3, spec: spec, progress: { _ in })
+        let a = try JobExecutor.run(JobSpec(kind: .theorem3, theory: spec))
+        let b = try JobExecutor.run(JobSpec(kind: .theorem3, theory: spec))
         #expect(a.bitwiseEqual(b), "deterministic")
         for m in [2, 4] {
             let sig = try #require(a.metrics["best_error_m=\(m)"])

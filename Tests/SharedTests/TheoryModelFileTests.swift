@@ -74,7 +74,7 @@ import Testing
         var spec = TheorySpec(n: 2, seed: 0)
         spec.model = try RNNModel.load(json: Data(Self.good.utf8))
         spec.steps = 500
-        let out = try TheoryJobs.run(kind: .theorem1, spec: spec, progress: { _ in })
+        let out = try JobExecutor.run(JobSpec(kind: .theorem1, theory: spec))
         #expect(out.metrics["certified"] == 1 && out.metrics["input_bound"] == 2)
         spec.n = 3
         #expect(throws: SpecError.self) { try spec.validate(kind: .theorem1) }

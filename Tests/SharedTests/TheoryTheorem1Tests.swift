@@ -52,7 +52,7 @@ import Testing
         // The job reports a refusal as a result, not a crash.
         var spec = TheorySpec(n: 3, seed: 1)
         spec.wNorm = 1.2; spec.steps = 50
-        let out = try TheoryJobs.run(kind: .theorem1, spec: spec, progress: { _ in })
+        let out = try JobExecutor.run(JobSpec(kind: .theorem1, theory: spec))
         #expect(out.metrics["certified"] == 0 && out.metrics["refused"] == 1)
         #expect(out.events.first?.contains("not contractive") == true)
         // Sigmoid models are refused too.
@@ -77,8 +77,8 @@ import Testing
     @Test func jobIsDeterministicAndReportsMetrics() throws {
         var spec = TheorySpec(n: 5, seed: 11)
         spec.steps = 2000
-        let a = try TheoryJobs.run(kind: .theorem1, spec: spec, progress: { _ in })
-        let b = try TheoryJobs.run(kind: .theorem1, spec: spec, progress: { _ in })
+        let a = try JobExecutor.run(JobSpec(kind: .theorem1, theory: spec))
+        let b = try JobExecutor.run(JobSpec(kind: .theorem1, theory: spec))
         #expect(a.bitwiseEqual(b))
         #expect(a.metrics["certified"] == 1)
         #expect(a.metrics["orthogonality_error"]! <= 1e-12)

@@ -119,7 +119,7 @@ enum CoordinatorBench {
         let stored = try Store(path: storePath, create: false).allResults()
         r.storedResults = stored.count
         r.distinctStoredJobs = Set(stored.map(\.jobID)).count
-        r.wrongResults = stored.filter { $0.outcome.metrics["token"] != Double($0.spec.noop?.token ?? -1) }.count
+        r.wrongResults = stored.filter { $0.outcome[.token] != Double($0.spec.noop?.token ?? -1) }.count
         return r
     }
 

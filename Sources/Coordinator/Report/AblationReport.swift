@@ -84,12 +84,12 @@ struct AblationSummary {
                 switch v.selection {
                 case .lowestTrainLoss?:
                     chosen = recs.min { a, b in
-                        let x = a.outcome.metrics["train_loss"] ?? .nan, y = b.outcome.metrics["train_loss"] ?? .nan
+                        let x = a.outcome[.trainLoss] ?? .nan, y = b.outcome[.trainLoss] ?? .nan
                         return x.isFinite && (!y.isFinite || x < y)
                     }!
                 case nil: chosen = recs[0]
                 }
-                values[g, default: [:]][p] = chosen.outcome.metrics[v.metric] ?? .nan
+                values[g, default: [:]][p] = chosen.outcome[v.metric] ?? .nan
             }
             for g in Set(values.keys).union(missing.keys) {
                 let vals = values[g] ?? [:]
@@ -116,7 +116,7 @@ struct AblationSummary {
         var parts = v.settings
         parts += v.ownAxes.map { "\($0.key) \($0.values.first ?? "")..\($0.values.last ?? "")" }
         if let s = v.selection { parts.append(s.rawValue) }
-        if v.metric != "test_r2" { parts.append("metric \(v.metric)") }
+        if v.metric != .testR2 { parts.append("metric \(v.metric)") }
         return parts.isEmpty ? "–" : parts.joined(separator: ", ")
     }
 

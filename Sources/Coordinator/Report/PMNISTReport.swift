@@ -31,11 +31,11 @@ enum PMNISTReport {
             let s = g[0].0
             let o = g.map(\.1)
             return Row(model: s.model, hidden: s.hidden, learningRate: s.learningRate, runs: g.count,
-                       accuracy: SampleSummary(o.map { $0.metrics["test_accuracy"] ?? .nan }),
-                       selectedEpoch: SampleSummary(o.map { $0.metrics["selected_epoch"] ?? .nan }),
-                       epochsRun: SampleSummary(o.map { $0.metrics["epochs_run"] ?? .nan }),
+                       accuracy: SampleSummary(o.map { $0[.testAccuracy] ?? .nan }),
+                       selectedEpoch: SampleSummary(o.map { $0[.selectedEpoch] ?? .nan }),
+                       epochsRun: SampleSummary(o.map { $0[.epochsRun] ?? .nan }),
                        diverged: o.filter { $0.status == .diverged }.count,
-                       stoppedEarly: o.filter { $0.metrics["stopped_early"] == 1 }.count)
+                       stoppedEarly: o.filter { $0[.stoppedEarly] == 1 }.count)
         }.sorted { a, b in
             if a.learningRate != b.learningRate { return a.learningRate > b.learningRate }
             if a.model != b.model { return order.firstIndex(of: a.model)! < order.firstIndex(of: b.model)! }
@@ -99,8 +99,8 @@ enum PMNISTReport {
         var curves = SVGPlot(title: "Validation accuracy of the best run per model", xLabel: "epoch", yLabel: "validation accuracy")
         for m in ModelKind.allCases {
             let best = records.filter { $0.spec.pmnist?.model == m }
-                .max { ($0.outcome.metrics["test_accuracy"] ?? -1) < ($1.outcome.metrics["test_accuracy"] ?? -1) }
-            guard let b = best, let s = b.spec.pmnist, let v = b.outcome.series["validation_accuracy"], !v.isEmpty else { continue }
+                .max { ($0.outcome[.testAccuracy] ?? -1) < ($1.outcome[.testAccuracy] ?? -1) }
+            guard let b = best, let s = b.spec.pmnist, let v = b.outcome.series[Metric.validationAccuracy.rawValue], !v.isEmpty else { continue }
             curves.series.append(SVGPlot.Series(name: "\(m.rawValue.uppercased()) h=\(s.hidden) lr=\(s.learningRate)",
                                                 points: v.enumerated().map { SVGPlot.Point(x: Double($0.offset + 1), y: $0.element) },
                                                 color: ReportFigures.color(m), marker: ReportFigures.marker(m)))

@@ -63,20 +63,20 @@ public struct SyntheticSummary: Sendable {
             }
             groups[Key(model: s.model, hidden: s.hidden, snr: s.snrDB), default: []].append(r)
             builds[r.provenance.buildVersion, default: 0] += 1
-            if let o = r.outcome.metrics["optimal_r2"] { optimal[s.snrDB, default: []].append(o) }
+            if let o = r.outcome[.optimalR2] { optimal[s.snrDB, default: []].append(o) }
         }
         var mixed = Set<String>()
         rows = groups.map { key, runs in
-            let r2 = runs.map { $0.outcome.metrics["test_r2"] ?? .nan }
-            let opt = SampleSummary(runs.compactMap { $0.outcome.metrics["optimal_r2"] })
+            let r2 = runs.map { $0.outcome[.testR2] ?? .nan }
+            let opt = SampleSummary(runs.compactMap { $0.outcome[.optimalR2] })
             mixed.formUnion(Self.differingSettings(runs.compactMap(\.spec.synthetic)))
             return SummaryRow(
                 model: key.model, hidden: key.hidden, snrDB: key.snr, runs: runs.count,
                 testR2: SampleSummary(r2),
                 diverged: runs.filter { $0.outcome.status == .diverged }.count,
-                guarded: runs.filter { ($0.outcome.metrics["guard_events"] ?? 0) > 0 }.count,
+                guarded: runs.filter { ($0.outcome[.guardEvents] ?? 0) > 0 }.count,
                 optimalR2: opt.mean,
-                runsR2: runs.map { ($0.spec.synthetic!.realization, $0.outcome.metrics["test_r2"] ?? .nan) })
+                runsR2: runs.map { ($0.spec.synthetic!.realization, $0.outcome[.testR2] ?? .nan) })
         }
         let order = Dictionary(uniqueKeysWithValues: ModelKind.allCases.enumerated().map { ($1, $0) })
         rows.sort { a, b in

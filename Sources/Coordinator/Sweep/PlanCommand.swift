@@ -108,7 +108,7 @@ enum Plan {
             var what = v.settings
             if !v.ownAxes.isEmpty { what += v.ownAxes.map { "\($0.key) in \(Self.list($0.values))" } }
             if let sel = v.selection { what.append("keep \(sel.rawValue)") }
-            if v.metric != "test_r2" { what.append("metric \(v.metric)") }
+            if v.metric != .testR2 { what.append("metric \(v.metric)") }
             o += what.isEmpty ? "\n" : "  " + what.joined(separator: ", ") + "\n"
         }
         return o

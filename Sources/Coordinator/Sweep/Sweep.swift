@@ -53,7 +53,7 @@ public struct SweepVariant: Sendable, Hashable {
     /// How one run is chosen among a base point's runs when the variant has own axes.
     public var selection: VariantSelection?
     /// The outcome metric the variant's report uses (`test_r2` unless it says otherwise).
-    public var metric: String
+    public var metric: Metric
 }
 
 /// How a variant with its own axes keeps one run per base grid point.
@@ -89,51 +89,7 @@ public struct SweepError: Error, CustomStringConvertible, Sendable, Equatable {
     }
 }
 
-/// A typed value of one sweep field.
-enum FieldValue: Hashable, Sendable, CustomStringConvertible {
-    case int(Int)
-    case double(Double)
-    case bool(Bool)
-    case string(String)
-    /// An explicitly absent optional value (`none` or `null` in the file), e.g. `clip: none`.
-    case none
-
-    var description: String {
-        switch self {
-        case .int(let v): return String(v)
-        case .double(let v): return SweepFormat.number(v)
-        case .bool(let v): return String(v)
-        case .string(let v): return v
-        case .none: return "none"
-        }
-    }
-
-    var intValue: Int {
-        if case .int(let v) = self { return v }
-        preconditionFailure("sweep field is not an integer: \(self)")
-    }
-    var doubleValue: Double {
-        switch self {
-        case .double(let v): return v
-        case .int(let v): return Double(v)
-        default: preconditionFailure("sweep field is not a number: \(self)")
-        }
-    }
-    var optionalDoubleValue: Double? { self == .none ? nil : doubleValue }
-    var boolValue: Bool {
-        if case .bool(let v) = self { return v }
-        preconditionFailure("sweep field is not a boolean: \(self)")
-    }
-    var stringValue: String {
-        if case .string(let v) = self { return v }
-        preconditionFailure("sweep field is not a string: \(self)")
-    }
-}
-
 enum SweepFormat {
     /// Shortest round-tripping form of a number: "20", "0.01", "1e-05".
-    static func number(_ v: Double) -> String {
-        if v == v.rounded(), abs(v) < 1e15 { return String(Int(v)) }
-        return "\(v)"
-    }
+    static func number(_ v: Double) -> String { FieldValue.format(v) }
 }

@@ -19,7 +19,7 @@ import Yams
 /// Every error names the source, the line and the field.
 public enum SweepFile {
     /// Refuse grids larger than this (a typo like `0..1000000` should not eat the store).
-    public static let maxJobs = 2_000_000
+    public static let maxJobs = NoopSpec.maxCount
 
     /// Loads a sweep from a file if `pathOrPresetName` names one, else from the built-in preset of
     /// that name (see `SweepPresets`).
@@ -186,8 +186,9 @@ struct SweepReader {
     }
 
     func known(_ key: String, line: Int?, schema: KindSchema) throws -> FieldInfo {
-        guard let f = schema.field(key) else {
-            throw error(line, key, "unknown key for kind \(schema.kind.rawValue) (known: \(schema.fields.map(\.key).joined(separator: ", ")))")
+        guard let f = schema.field(key), f.inSweeps else {
+            let known = schema.fields.filter(\.inSweeps).map(\.key)
+            throw error(line, key, "unknown key for kind \(schema.kind.rawValue) (known: \(known.joined(separator: ", ")))")
         }
         return f
     }
@@ -208,7 +209,7 @@ struct SweepReader {
             }
             let job = schema.make(values)
             do { try job.validate() } catch let e as SpecError {
-                let field = schema.fields.first { $0.specNames.contains(e.field) }
+                let field = schema.field(json: e.field)
                 let key = field.flatMap { f in values[f.key] != nil ? f.key : f.related.first { values[$0] != nil } } ?? field?.key ?? e.field
                 let line = lines[key] ?? keyLines[key] ?? nil
                 let note = values[field?.key ?? key] == nil ? " (default value)" : ""
@@ -232,3 +233,4 @@ struct SweepReader {
         return jobs
     }
 }
+

@@ -28,18 +28,13 @@ struct BaseGrid {
 }
 
 extension SweepReader {
-    /// The metrics a variant may report, by kind.
-    static func variantMetrics(_ kind: JobKind) -> [String] {
-        kind == .synthetic ? ["test_r2", "final_test_r2", "best_test_r2"] : []
-    }
-
     /// Reads the `variants` list and expands every variant. Returns the union of their jobs
     /// (first appearance order) and the variants.
     func readVariants(_ node: Node, line: Int?, base: BaseGrid, schema: KindSchema) throws -> ([JobSpec], [SweepVariant]) {
         guard case .sequence(let items) = node, !items.isEmpty else {
             throw error(node.mark?.line ?? line, "variants", "expected a non-empty list of variants (- name: ...)")
         }
-        let metrics = Self.variantMetrics(schema.kind)
+        let metrics = Metric.variantChoices(schema.kind)
         var jobs: [JobSpec] = []
         var seen = Set<String>()
         var variants: [SweepVariant] = []
@@ -48,7 +43,7 @@ extension SweepReader {
         for item in items {
             let itemLine = item.mark?.line ?? line
             var name: String?, description: String?, setNode: Node?, gridNode: Node?
-            var selection: VariantSelection?, metric = "test_r2"
+            var selection: VariantSelection?, metric = Metric.testR2
             for (key, keyLine, value) in try pairs(item, what: "variants") {
                 switch key {
                 case "name":
@@ -72,12 +67,12 @@ extension SweepReader {
                     }
                     selection = sel
                 case "metric":
-                    guard case .scalar(let s) = value, metrics.contains(s.string) else {
+                    guard case .scalar(let s) = value, metrics.contains(Metric(rawValue: s.string)) else {
                         throw error(value.mark?.line ?? keyLine, "metric", metrics.isEmpty
                                     ? "kind \(schema.kind.rawValue) has no metric to choose"
-                                    : "expected one of \(metrics.joined(separator: ", "))")
+                                    : "expected one of \(metrics.map(\.rawValue).joined(separator: ", "))")
                     }
-                    metric = s.string
+                    metric = Metric(rawValue: s.string)
                 default:
                     throw error(keyLine, key, "unknown key in a variant (expected name, description, set, grid, select, metric)")
                 }

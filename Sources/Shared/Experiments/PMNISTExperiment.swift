@@ -55,27 +55,27 @@ public enum PMNISTExperiment {
 
     static func outcome(_ s: ClassifierState, dataset: ImageDataset, splits: PixelSplits) -> JobOutcome {
         let best = s.bestEpoch > 0 ? s.bestEpoch - 1 : nil
-        let metrics: [String: Double] = [
-            "test_accuracy": best.map { s.testAccuracy[$0] } ?? s.initialTestAccuracy,
-            "validation_accuracy": best.map { s.validationAccuracy[$0] } ?? s.initialValidationAccuracy,
-            "selected_epoch": Double(s.bestEpoch),
-            "final_test_accuracy": s.testAccuracy.last ?? s.initialTestAccuracy,
-            "final_validation_accuracy": s.validationAccuracy.last ?? s.initialValidationAccuracy,
-            "final_train_loss": s.trainLoss.last ?? .nan,
-            "initial_test_accuracy": s.initialTestAccuracy,
-            "epochs_run": Double(s.epoch),
-            "stopped_early": s.stoppedEarly ? 1 : 0,
-            "guard_events": Double(s.guardEvents),
-            "guard_w_clips": Double(s.contractiveClips),
-            "final_learning_rate": s.learningRate,
-            "train_images": Double(splits.train.count),
-            "validation_images": Double(splits.validation.count),
-            "test_images": Double(splits.test.count),
+        let metrics: [Metric: Double] = [
+            .testAccuracy: best.map { s.testAccuracy[$0] } ?? s.initialTestAccuracy,
+            .validationAccuracy: best.map { s.validationAccuracy[$0] } ?? s.initialValidationAccuracy,
+            .selectedEpoch: Double(s.bestEpoch),
+            .finalTestAccuracy: s.testAccuracy.last ?? s.initialTestAccuracy,
+            .finalValidationAccuracy: s.validationAccuracy.last ?? s.initialValidationAccuracy,
+            .finalTrainLoss: s.trainLoss.last ?? .nan,
+            .initialTestAccuracy: s.initialTestAccuracy,
+            .epochsRun: Double(s.epoch),
+            .stoppedEarly: s.stoppedEarly ? 1 : 0,
+            .guardEvents: Double(s.guardEvents),
+            .guardWClips: Double(s.contractiveClips),
+            .finalLearningRate: s.learningRate,
+            .trainImages: Double(splits.train.count),
+            .validationImages: Double(splits.validation.count),
+            .testImages: Double(splits.test.count),
         ]
-        return JobOutcome(status: s.diverged ? .diverged : .ok, metrics: metrics,
-                          series: ["train_loss": s.trainLoss, "train_accuracy": s.trainAccuracy,
-                                   "validation_loss": s.validationLoss, "validation_accuracy": s.validationAccuracy,
-                                   "test_loss": s.testLoss, "test_accuracy": s.testAccuracy],
+        return JobOutcome(status: s.diverged ? .diverged : .ok, metrics: metrics.byName,
+                          series: [Metric.trainLoss: s.trainLoss, .trainAccuracy: s.trainAccuracy,
+                                   .validationLoss: s.validationLoss, .validationAccuracy: s.validationAccuracy,
+                                   .testLoss: s.testLoss, .testAccuracy: s.testAccuracy].byName,
                           events: ["dataset \(dataset.fingerprint) (sha256 prefix of the four IDX files)"] + s.events,
                           divergedEpoch: s.divergedEpoch)
     }

@@ -52,28 +52,6 @@ public struct PMNISTSpec: Codable, Hashable, Sendable {
     /// Steps per sequence.
     public var steps: Int { let side = 28 / (pool ?? 1); return side * side }
 
-    public func validate() throws {
-        func bad(_ f: String, _ m: String) -> SpecError { SpecError(field: f, message: m) }
-        guard (1...4096).contains(hidden) else { throw bad("hidden", "must be in 1...4096, got \(hidden)") }
-        guard !data.isEmpty, data.utf8.count <= 4096, !data.contains("\0") else {
-            throw bad("data", "must name a dataset directory (1-4096 bytes, no NUL)")
-        }
-        guard learningRate.isFinite, learningRate > 0, learningRate < 10 else { throw bad("lr", "must be in (0, 10), got \(learningRate)") }
-        guard (1...4096).contains(batchSize) else { throw bad("batch", "must be in 1...4096, got \(batchSize)") }
-        if let c = clipNorm { guard c.isFinite, c > 0 else { throw bad("clip", "must be finite and > 0, got \(c)") } }
-        guard (1...10_000).contains(epochs) else { throw bad("epochs", "must be in 1...10000, got \(epochs)") }
-        guard (1...10_000).contains(patience) else { throw bad("patience", "must be in 1...10000, got \(patience)") }
-        if let v = validation { guard v >= 1 else { throw bad("validation", "must be at least 1, got \(v)") } }
-        if let p = pool { guard [1, 2, 4, 7, 14, 28].contains(p) else { throw bad("pool", "must divide 28 (1, 2, 4, 7, 14 or 28), got \(p)") } }
-        if let l = trainLimit { guard l >= 1 else { throw bad("train-limit", "must be at least 1, got \(l)") } }
-        if let l = testLimit { guard l >= 1 else { throw bad("test-limit", "must be at least 1, got \(l)") } }
-        if let f = guardLRFactor { guard f.isFinite, f > 0, f < 1 else { throw bad("guard-lr-factor", "must be in (0, 1), got \(f)") } }
-        if let m = guardMaxEvents { guard m >= 0 else { throw bad("guard-max-events", "must be >= 0, got \(m)") } }
-        // Memory of one job's kernel (the LSTM keeps its gates for every step): bounded.
-        let nPad = (hidden + 7) / 8 * 8
-        let floats = Double(steps + 1) * Double(batchSize) * Double(nPad) * (model == .lstm ? 7 : 1)
-        guard floats * 4 <= 8e9 else {
-            throw bad("hidden", "hidden \(hidden) x batch \(batchSize) x \(steps) steps needs \(Int(floats * 4 / 1e9)) GB of kernel memory (limit 8)")
-        }
-    }
+    /// The one check of a pmnist spec (`KindSchema.validate`): every field's range, then the kernel's memory.
+    public func validate() throws { try Self.schema.validate(JobSpec(pmnist: self)) }
 }

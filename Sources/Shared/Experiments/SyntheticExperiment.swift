@@ -56,28 +56,28 @@ public enum SyntheticExperiment {
 
     static func outcome(_ r: TrainingResult, data: SyntheticData) -> JobOutcome {
         let sel = selectedEpochIndex(trainLoss: r.trainLoss)
-        let metrics: [String: Double] = [
-            "test_r2": sel.map { r.testR2[$0] } ?? r.initialTestR2,
-            "selected_epoch": Double(sel.map { $0 + 1 } ?? 0),
-            "train_loss": sel.map { r.trainLoss[$0] } ?? .nan,
-            "test_loss": sel.map { r.testLoss[$0] } ?? r.initialTestLoss,
-            "final_test_r2": r.testR2.last ?? r.initialTestR2,
-            "final_train_loss": r.trainLoss.last ?? .nan,
-            "final_test_loss": r.testLoss.last ?? r.initialTestLoss,
-            "best_test_r2": r.testR2.max() ?? r.initialTestR2,
-            "initial_test_r2": r.initialTestR2,
-            "optimal_r2": data.optimalR2,
-            "guard_events": Double(r.guardEvents),
-            "guard_w_clips": Double(r.contractiveClips),
-            "teacher_w_norm": data.teacherWNorm,
-            "teacher_active_min": data.activeFractions.min() ?? .nan,
-            "teacher_active_max": data.activeFractions.max() ?? .nan,
-            "realized_snr_db": data.realizedSNRdB,
-            "epochs_run": Double(r.testR2.count),
-            "final_learning_rate": r.finalLearningRate,
+        let metrics: [Metric: Double] = [
+            .testR2: sel.map { r.testR2[$0] } ?? r.initialTestR2,
+            .selectedEpoch: Double(sel.map { $0 + 1 } ?? 0),
+            .trainLoss: sel.map { r.trainLoss[$0] } ?? .nan,
+            .testLoss: sel.map { r.testLoss[$0] } ?? r.initialTestLoss,
+            .finalTestR2: r.testR2.last ?? r.initialTestR2,
+            .finalTrainLoss: r.trainLoss.last ?? .nan,
+            .finalTestLoss: r.testLoss.last ?? r.initialTestLoss,
+            .bestTestR2: r.testR2.max() ?? r.initialTestR2,
+            .initialTestR2: r.initialTestR2,
+            .optimalR2: data.optimalR2,
+            .guardEvents: Double(r.guardEvents),
+            .guardWClips: Double(r.contractiveClips),
+            .teacherWNorm: data.teacherWNorm,
+            .teacherActiveMin: data.activeFractions.min() ?? .nan,
+            .teacherActiveMax: data.activeFractions.max() ?? .nan,
+            .realizedSNRdB: data.realizedSNRdB,
+            .epochsRun: Double(r.testR2.count),
+            .finalLearningRate: r.finalLearningRate,
         ]
-        return JobOutcome(status: r.diverged ? .diverged : .ok, metrics: metrics,
-                          series: ["train_loss": r.trainLoss, "test_loss": r.testLoss, "test_r2": r.testR2],
+        return JobOutcome(status: r.diverged ? .diverged : .ok, metrics: metrics.byName,
+                          series: [Metric.trainLoss: r.trainLoss, .testLoss: r.testLoss, .testR2: r.testR2].byName,
                           events: r.events, divergedEpoch: r.divergedEpoch)
     }
 }

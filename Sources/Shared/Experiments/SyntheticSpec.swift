@@ -87,34 +87,7 @@ public struct SyntheticSpec: Codable, Hashable, Sendable {
         "\(model.rawValue) h=\(hidden) snr=\(snrDB)dB r=\(realization) seed=\(seed) lr=\(learningRate) ep=\(epochs)"
     }
 
-    public func validate() throws {
-        func bad(_ f: String, _ m: String) -> SpecError { SpecError(field: f, message: m) }
-        guard hidden > 0 else { throw bad("hidden", "must be a positive integer, got \(hidden)") }
-        guard hidden <= 4096 else { throw bad("hidden", "must be at most 4096, got \(hidden)") }
-        guard epochs >= 1 else { throw bad("epochs", "must be at least 1, got \(epochs)") }
-        guard snrDB.isFinite else { throw bad("snr", "must be a finite number of dB, got \(snrDB)") }
-        guard learningRate.isFinite, learningRate > 0 else { throw bad("lr", "must be finite and > 0, got \(learningRate)") }
-        guard batchSize >= 1 else { throw bad("batch", "must be at least 1, got \(batchSize)") }
-        if let c = clipNorm { guard c.isFinite, c > 0 else { throw bad("clip", "must be finite and > 0, got \(c)") } }
-        guard realization >= 0 else { throw bad("realization", "must be >= 0, got \(realization)") }
-        guard steps >= 1 else { throw bad("steps", "must be at least 1, got \(steps)") }
-        guard Double(sequences) * Double(steps) * Double(inputs + outputs) <= 5e8 else {
-            throw bad("sequences", "data of \(sequences) x \(steps) steps x \(inputs + outputs) values is too large (limit 5e8)")
-        }
-        guard trainSequences >= 1, trainSequences < sequences else {
-            throw bad("train-sequences", "must be in 1..<sequences (\(sequences)), got \(trainSequences)")
-        }
-        guard inputs >= 1, teacherHidden >= 1, outputs >= 1 else { throw bad("dims", "inputs, teacher hidden and outputs must be >= 1") }
-        guard eps.isFinite, eps > 0, eps < 1 else { throw bad("eps", "must be in (0, 1), got \(eps)") }
-        if let c = calibrationSequences { guard c >= 1 else { throw bad("calibration-sequences", "must be >= 1, got \(c)") } }
-        if let c = calibrationRounds { guard c >= 0 else { throw bad("calibration-rounds", "must be >= 0, got \(c)") } }
-        if let f = guardLRFactor { guard f.isFinite, f > 0, f < 1 else { throw bad("guard-lr-factor", "must be in (0, 1), got \(f)") } }
-        if let m = guardMaxEvents { guard m >= 0 else { throw bad("guard-max-events", "must be >= 0, got \(m)") } }
-        if let i = initialization, i != .keras, model == .lstm {
-            throw bad("init", "\(i.rawValue) is for ReLU students (rnn, urnn, crnn), not lstm")
-        }
-        if let e = optimizerEpsilon {
-            guard e.isFinite, e > 0, e <= 1 else { throw bad("optimizer-epsilon", "must be in (0, 1], got \(e)") }
-        }
-    }
+    /// The one check of a synthetic spec (`KindSchema.validate`): every field's range, then the
+    /// checks across fields. Throws `SpecError` named by the JSON key.
+    public func validate() throws { try Self.schema.validate(JobSpec(synthetic: self)) }
 }

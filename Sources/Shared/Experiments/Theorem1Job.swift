@@ -33,9 +33,9 @@ extension Theorem1 {
         let simSteps = min(steps, 1000)
         let similarity = try SimilarityCheck.run(rnn, inputs: Array(x[0..<(simSteps * rnn.inputCount)]), steps: simSteps, rng: &simRNG)
 
-        var metrics: [String: Double] = [
-            "n": Double(rnn.n), "steps": Double(steps), "input_bound": rnn.inputBound!,
-            "similarity_rel_error": similarity.maxOutputRelError, "similarity_condition": similarity.conditionT,
+        var metrics: [Metric: Double] = [
+            .n: Double(rnn.n), .steps: Double(steps), .inputBound: rnn.inputBound!,
+            .similarityRelError: similarity.maxOutputRelError, .similarityCondition: similarity.conditionT,
         ]
         var events: [String] = []
         let dilation: UnitaryDilation
@@ -43,29 +43,29 @@ extension Theorem1 {
             dilation = try UnitaryDilation.construct(rnn)
         } catch {
             progress("theorem1 n=\(rnn.n): refused: \(error)")
-            metrics["w_norm"] = (try? DenseLinearAlgebra.spectralNorm(rnn.W)) ?? .nan
-            metrics["certified"] = 0; metrics["refused"] = 1
+            metrics[.wNorm] = (try? DenseLinearAlgebra.spectralNorm(rnn.W)) ?? .nan
+            metrics[.certified] = 0; metrics[.refused] = 1
             events.append("refused: \(error)")
             return Theorem1Result(rnn: rnn, dilation: nil, certificate: nil, refusal: error, similarity: similarity,
-                                  breaking: nil, outcome: JobOutcome(metrics: metrics, events: events))
+                                  breaking: nil, outcome: JobOutcome(metrics: metrics.byName, events: events))
         }
         progress("theorem1 n=\(rnn.n): constructed 2n = \(2 * rnn.n) state URNN, certifying over \(steps) steps")
         let cert = try certify(rnn: rnn, dilation: dilation, inputs: x, steps: steps)
         let breaking = breakingScale(rnn: rnn, dilation: dilation, steps: min(steps, 2000), seed: UInt64(bitPattern: Int64(spec.seed)))
-        metrics["refused"] = 0
-        metrics["certified"] = cert.certified ? 1 : 0
-        metrics["w_norm"] = cert.wNorm
-        metrics["state_bound"] = cert.stateBound
-        metrics["orthogonality_error"] = cert.orthogonalityError
-        metrics["max_output_rel_error"] = cert.maxOutputRelError
-        metrics["max_extra_state"] = cert.maxExtraState
-        metrics["bias_margin"] = cert.biasMargin
-        metrics["max_input_norm"] = cert.maxInputNorm
-        metrics["break_input_scale"] = breaking?.scale ?? .infinity
-        metrics["break_output_rel_error"] = breaking?.relError ?? 0
+        metrics[.refused] = 0
+        metrics[.certified] = cert.certified ? 1 : 0
+        metrics[.wNorm] = cert.wNorm
+        metrics[.stateBound] = cert.stateBound
+        metrics[.orthogonalityError] = cert.orthogonalityError
+        metrics[.maxOutputRelError] = cert.maxOutputRelError
+        metrics[.maxExtraState] = cert.maxExtraState
+        metrics[.biasMargin] = cert.biasMargin
+        metrics[.maxInputNorm] = cert.maxInputNorm
+        metrics[.breakInputScale] = breaking?.scale ?? .infinity
+        metrics[.breakOutputRelError] = breaking?.relError ?? 0
         events.append(contentsOf: cert.reasons)
         progress("theorem1 n=\(rnn.n): \(cert.certified ? "certified" : "NOT certified")")
         return Theorem1Result(rnn: rnn, dilation: dilation, certificate: cert, refusal: nil, similarity: similarity,
-                              breaking: breaking, outcome: JobOutcome(metrics: metrics, events: events))
+                              breaking: breaking, outcome: JobOutcome(metrics: metrics.byName, events: events))
     }
 }

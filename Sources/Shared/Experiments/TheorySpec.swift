@@ -66,32 +66,6 @@ public struct TheorySpec: Codable, Hashable, Sendable {
         return kind == .theorem3 ? [2, 4, 8, 16, 32] : Array(n...(2 * n))
     }
 
-    public func validate(kind: JobKind) throws {
-        guard n >= 1 else { throw SpecError(field: "n", message: "must be >= 1, got \(n)") }
-        guard n <= 256 else { throw SpecError(field: "n", message: "must be <= 256, got \(n)") }
-        if let w = wNorm, !(w >= 0 && w.isFinite) { throw SpecError(field: "wNorm", message: "must be finite and >= 0, got \(w)") }
-        if let m = inputBound, !(m >= 0 && m.isFinite) { throw SpecError(field: "inputBound", message: "must be finite and >= 0, got \(m)") }
-        for (name, v, lo) in [("inputs", inputs, 1), ("outputs", outputs, 1), ("steps", steps, 1), ("restarts", restarts, 0),
-                              ("iterations", iterations, 0), ("sequences", sequences, 1), ("length", length, 1)] {
-            if let v, v < lo { throw SpecError(field: name, message: "must be >= \(lo), got \(v)") }
-        }
-        if let r = rho, !(r >= 0 && r < 1) { throw SpecError(field: "rho", message: "must be in [0, 1), got \(r)") }
-        if let g = gain, !(g > 0 && g.isFinite) { throw SpecError(field: "gain", message: "must be finite and > 0, got \(g)") }
-        if let m = mValues {
-            guard !m.isEmpty, m.allSatisfy({ $0 >= 1 && $0 <= 512 }) else {
-                throw SpecError(field: "mValues", message: "must be a non-empty list of sizes in 1...512, got \(m)")
-            }
-        }
-        if let model {
-            guard kind == .theorem1 else { throw SpecError(field: "model", message: "only theorem1 takes an explicit model") }
-            do { try model.check() } catch { throw SpecError(field: "model", message: error.description) }
-            guard wNorm == nil, inputs == nil, outputs == nil else {
-                throw SpecError(field: "model", message: "wNorm, inputs and outputs describe a random model; leave them unset with an explicit model")
-            }
-            guard model.n == n else { throw SpecError(field: "n", message: "is \(n) but the model has \(model.n) states") }
-        }
-        if kind == .theorem3, let s = student, s == .identity {
-            throw SpecError(field: "student", message: "must be relu or sigmoid")
-        }
-    }
+    /// The one check of a theorem spec (`KindSchema.validate`): every field's range, then the lists and the model.
+    public func validate(kind: JobKind) throws { try Self.schema(kind).validate(JobSpec(kind: kind, theory: self)) }
 }

@@ -10,18 +10,6 @@ public enum JobExecutor {
     /// As `run(_:progress:)`, with the worker's dataset cache and checkpoint directory.
     public static func run(_ spec: JobSpec, context: JobContext, progress: @escaping @Sendable (String) -> Void = { _ in }) throws -> JobOutcome {
         try spec.validate()
-        switch spec.kind {
-        case .noop:
-            let n = spec.noop!
-            if let ms = n.sleepMilliseconds, ms > 0 { Thread.sleep(forTimeInterval: Double(ms) / 1000) }
-            if n.fail == true { throw NoopFailure(token: n.token) }
-            return JobOutcome(metrics: ["token": Double(n.token)])
-        case .synthetic:
-            return try SyntheticExperiment.run(spec.synthetic!, progress: progress)
-        case .pmnist:
-            return try PMNISTExperiment.run(spec.pmnist!, context: context, progress: progress)
-        case .theorem1, .theorem2, .theorem3:
-            return try TheoryJobs.run(kind: spec.kind, spec: spec.theory!, progress: progress)
-        }
+        return try spec.schema.run(spec, context: context, progress: progress)
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 
-/// What kind of work a job is. New kinds are added here and in `JobExecutor`.
+/// What kind of work a job is. A new kind is registered in `KindSchema.forKind`.
 public enum JobKind: String, Codable, Sendable, CaseIterable {
     /// The paper's synthetic contractive-teacher experiment (Figures 2, 3).
     case synthetic
@@ -52,35 +52,20 @@ public struct JobSpec: Codable, Hashable, Sendable {
     /// Stable identity: 32 hex digits (128 bits) of SHA-256 over the canonical JSON.
     public var id: String { String(SHA256.hex(canonicalJSON()).prefix(32)) }
 
-    /// A one-line human description, for logs and progress lines.
-    public var summary: String {
-        switch kind {
-        case .synthetic: return synthetic.map { $0.summary } ?? "synthetic(?)"
-        case .theorem1, .theorem2, .theorem3: return "\(kind.rawValue) " + (theory.map { $0.summary } ?? "?")
-        case .noop: return "noop \(noop?.token ?? 0)"
-        case .pmnist: return pmnist.map { $0.summary } ?? "pmnist(?)"
-        }
-    }
+    /// Everything known about this job's kind: fields, validation, how it runs.
+    public var schema: KindSchema { KindSchema.forKind(kind) }
 
-    /// Checks the spec is well-formed for its kind; throws `SpecError` naming the field.
+    /// A one-line human description, for logs and progress lines.
+    public var summary: String { schema.summary(self) }
+
+    /// Checks the spec is well-formed for its kind; throws `SpecError` naming the field by its
+    /// JSON key. The one check for every path a spec comes in by (sweep file, command line,
+    /// `exec --spec`, import, ASSIGN): `KindSchema.validate`.
     public func validate() throws {
         guard version == Self.currentVersion else {
             throw SpecError(field: "version", message: "unsupported spec version \(version) (this build speaks \(Self.currentVersion))")
         }
-        switch kind {
-        case .synthetic:
-            guard let s = synthetic else { throw SpecError(field: "synthetic", message: "missing for kind synthetic") }
-            try s.validate(); try s.validateLimits()
-        case .theorem1, .theorem2, .theorem3:
-            guard let t = theory else { throw SpecError(field: "theory", message: "missing for kind \(kind.rawValue)") }
-            try t.validate(kind: kind)
-        case .noop:
-            guard let n = noop else { throw SpecError(field: "noop", message: "missing for kind noop") }
-            try n.validate()
-        case .pmnist:
-            guard let p = pmnist else { throw SpecError(field: "pmnist", message: "missing for kind pmnist") }
-            try p.validate()
-        }
+        try schema.validate(self)
     }
 }
 
@@ -106,13 +91,38 @@ public struct NoopSpec: Codable, Hashable, Sendable {
 
     /// The longest sleep a noop job may ask for: one day.
     public static let maxSleepMilliseconds = 86_400_000
+    /// The largest `count` a sweep file may give (the most jobs a sweep may have).
+    public static let maxCount = 2_000_000
+
+    public static let fields: [SpecField<NoopSpec>] = [
+        .int(FieldInfo("token", .int, default: "required", help: "the job's number; echoed as its `token` metric"), \.token),
+        SpecField(FieldInfo("sleep_ms", json: "sleepMilliseconds", .int, range: .integers(0, maxSleepMilliseconds), default: "0",
+                            help: "sleep this long before returning (0: return at once)"),
+                  get: { $0.sleepMilliseconds.map(FieldValue.int) ?? .none },
+                  set: { $0.sleepMilliseconds = $1 == .none || $1.intValue == 0 ? nil : $1.intValue }),
+        // nil (not false) when unset, so plain noop ids stay as they were.
+        SpecField(FieldInfo("fail", .bool, default: "false",
+                            help: "fail with a retryable error after the sleep, to exercise the retry limit"),
+                  get: { .bool($0.fail ?? false) },
+                  set: { $0.fail = $1.boolValue ? true : nil }),
+        // Sweep files only: `count: N` under fixed is shorthand for the axis `token: 0..<N`.
+        SpecField(.shorthand("count", .int, range: .integers(1, maxCount), help: "under `fixed`: shorthand for the axis `token: 0..<N`"),
+                  get: { _ in .none }, set: { _, _ in preconditionFailure("count is expanded by the sweep reader") }),
+    ]
+
+    public static let schema = KindSchema(
+        kind: .noop, payload: "noop", fields: fields, required: ["token"],
+        blank: NoopSpec(token: 0), extract: \.noop, wrap: { JobSpec(noop: $0) },
+        check: { _ in },
+        run: { n, _, _ in
+            if let ms = n.sleepMilliseconds, ms > 0 { Thread.sleep(forTimeInterval: Double(ms) / 1000) }
+            if n.fail == true { throw NoopFailure(token: n.token) }
+            return JobOutcome(metrics: [Metric.token: Double(n.token)].byName)
+        },
+        summary: { "noop \($0.token)" })
 
     /// The one check of a noop spec, whichever way it came (sweep file, `exec --spec`, ASSIGN).
-    public func validate() throws {
-        if let ms = sleepMilliseconds, !(0...Self.maxSleepMilliseconds).contains(ms) {
-            throw SpecError(field: "sleepMilliseconds", message: "must be in 0...\(Self.maxSleepMilliseconds), got \(ms)")
-        }
-    }
+    public func validate() throws { try Self.schema.validate(JobSpec(noop: self)) }
 }
 
 /// The error a noop job with `fail: true` throws.

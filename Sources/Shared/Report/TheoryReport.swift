@@ -55,12 +55,12 @@ public enum TheoryReport {
         s += "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
         for key in groups.keys.sorted() {
             let g = groups[key]!
-            func col(_ name: String) -> [Double] { g.compactMap { $0.outcome.metrics[name] } }
-            let certified = col("certified").filter { $0 == 1 }.count
-            let refused = col("refused").filter { $0 == 1 }.count
-            s += "| \(key.n) | \(key.label) | \(g.count) | \(certified) | \(refused) | \(fmt(col("orthogonality_error").max()))"
-            s += " | \(fmt(col("max_output_rel_error").max())) | \(fmt(col("max_extra_state").max())) | \(fmt(col("bias_margin").min()))"
-            s += " | \(fmt(SampleSummary(col("break_input_scale")).median)) |\n"
+            func col(_ metric: Metric) -> [Double] { g.compactMap { $0.outcome[metric] } }
+            let certified = col(.certified).filter { $0 == 1 }.count
+            let refused = col(.refused).filter { $0 == 1 }.count
+            s += "| \(key.n) | \(key.label) | \(g.count) | \(certified) | \(refused) | \(fmt(col(.orthogonalityError).max()))"
+            s += " | \(fmt(col(.maxOutputRelError).max())) | \(fmt(col(.maxExtraState).max())) | \(fmt(col(.biasMargin).min()))"
+            s += " | \(fmt(SampleSummary(col(.breakInputScale)).median)) |\n"
         }
         let reasons = Set(recs.flatMap { $0.outcome.events }).sorted()
         if !reasons.isEmpty { s += "\nReasons given:\n\n" + reasons.prefix(10).map { "- \($0)\n" }.joined() }
