@@ -96,9 +96,12 @@ let package = Package(
             ],
             swiftSettings: isaDefines
         ),
-        .testTarget(name: "SharedTests", dependencies: ["Shared", "CCPU", "CLapack"], swiftSettings: isaDefines),
-        .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "Shared"], swiftSettings: isaDefines),
-        .testTarget(name: "WorkerTests", dependencies: ["Worker", "Shared"], swiftSettings: isaDefines),
-        .testTarget(name: "IntegrationTests", dependencies: ["Shared"], swiftSettings: isaDefines),
+        // What the tests share: the one fake coordinator, the one raw protocol client and the one
+        // XML collector (Tests/Support). Only test targets depend on it.
+        .target(name: "TestSupport", dependencies: ["Shared"], path: "Tests/Support", swiftSettings: isaDefines),
+        .testTarget(name: "SharedTests", dependencies: ["Shared", "CCPU", "CLapack", "TestSupport"], swiftSettings: isaDefines),
+        .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "Shared", "TestSupport"], swiftSettings: isaDefines),
+        .testTarget(name: "WorkerTests", dependencies: ["Worker", "Shared", "TestSupport"], swiftSettings: isaDefines),
+        .testTarget(name: "IntegrationTests", dependencies: ["Shared", "TestSupport"], swiftSettings: isaDefines),
     ]
 )

@@ -1,6 +1,7 @@
 import Foundation
 import Shared
 import Testing
+import TestSupport
 
 extension LiveSweeps {
     /// Garbage from the network (PROTOCOL.md section 10): a live coordinator answers ERROR with

@@ -1,6 +1,7 @@
 import Foundation
 import Shared
 import Testing
+import TestSupport
 
 /// Places where a worker built from docs/PROTOCOL.md alone found the coordinator and the spec
 /// disagreeing (issue 10): forged results, HELLO identity, byte-order marks, closing counters.

@@ -4,12 +4,13 @@ import Testing
 
 /// A hand-driven DEALER that talks to a live coordinator frame by frame: a misbehaving (or
 /// deliberately malicious) worker. It sends whatever frames it is given and decodes replies.
-final class RawClient {
-    let id: String
+/// (TestSupport: the one raw protocol client of the tests.)
+public final class RawClient {
+    public let id: String
     private let context: ZMQContext
     private let socket: ZMQSocket
 
-    init(endpoint: String, id: String) throws {
+    public init(endpoint: String, id: String) throws {
         self.id = id
         context = try ZMQContext()
         socket = try context.socket(.dealer)
@@ -19,16 +20,16 @@ final class RawClient {
 
     deinit { close() }
 
-    func close() { if !socket.isClosed { socket.close() } }
+    public func close() { if !socket.isClosed { socket.close() } }
 
     /// Sends raw frames (no routing id: a DEALER sends none).
-    func send(_ frames: [Data]) throws { try socket.send(frames) }
+    public func send(_ frames: [Data]) throws { try socket.send(frames) }
 
-    func send(_ message: Message) throws { try send(message.encode()) }
+    public func send(_ message: Message) throws { try send(message.encode()) }
 
     /// The next message from the coordinator within `ms` milliseconds; nil if none came.
     /// A reply that does not decode is a test failure (the coordinator must speak URNS/1).
-    func next(within ms: Int) throws -> Message? {
+    public func next(within ms: Int) throws -> Message? {
         let deadline = Date().addingTimeInterval(Double(ms) / 1000)
         while true {
             let left = Int(deadline.timeIntervalSinceNow * 1000)
@@ -40,7 +41,7 @@ final class RawClient {
     }
 
     /// The first message other than HEARTBEAT within `ms` milliseconds.
-    func nextNonHeartbeat(within ms: Int = 3000) throws -> Message? {
+    public func nextNonHeartbeat(within ms: Int = 3000) throws -> Message? {
         let deadline = Date().addingTimeInterval(Double(ms) / 1000)
         while let m = try next(within: max(1, Int(deadline.timeIntervalSinceNow * 1000))) {
             if case .heartbeat = m { continue }
@@ -52,7 +53,7 @@ final class RawClient {
     /// The first message other than HEARTBEAT and ASSIGN within `ms` milliseconds: the answer to
     /// what we sent. (ASSIGNs can arrive unasked after HELLO, see `BadInput.credit...`; they are
     /// collected in `assigned` and never run, so their leases come back by expiry.)
-    func nextReply(within ms: Int = 3000) throws -> Message? {
+    public func nextReply(within ms: Int = 3000) throws -> Message? {
         let deadline = Date().addingTimeInterval(Double(ms) / 1000)
         while let m = try nextNonHeartbeat(within: max(1, Int(deadline.timeIntervalSinceNow * 1000))) {
             if case .assign(let a) = m { assigned.append(a); continue }
@@ -62,12 +63,12 @@ final class RawClient {
     }
 
     /// ASSIGNs skipped by `nextReply`.
-    private(set) var assigned: [Message.Assign] = []
+    public private(set) var assigned: [Message.Assign] = []
 
     /// Sends `frames` and returns the ERROR that answers them (nil, and a recorded issue, if the
     /// answer is something else or nothing).
     @discardableResult
-    func expectError(after frames: [Data], code: ProtocolError.Code, command: Int? = nil, _ what: String,
+    public func expectError(after frames: [Data], code: ProtocolError.Code, command: Int? = nil, _ what: String,
                      sourceLocation: SourceLocation = #_sourceLocation) throws -> Message.ErrorReport? {
         try send(frames)
         let reply = try nextReply()
@@ -83,7 +84,7 @@ final class RawClient {
     }
 
     /// HELLO, then the WELCOME that answers it.
-    func hello(slots: Int = 1, capabilities: [String] = []) throws -> Message.Welcome? {
+    public func hello(slots: Int = 1, capabilities: [String] = []) throws -> Message.Welcome? {
         let nonce = "n-\(UUID().uuidString.prefix(8))"
         try send(.hello(.init(workerID: id, host: "raw", pid: Int(getpid()), slots: slots, buildVersion: BuildInfo.version,
                               capabilities: capabilities, nonce: nonce)))
@@ -93,7 +94,7 @@ final class RawClient {
     }
 
     /// Frame helpers.
-    static let header = Message.signature + [Message.version]
-    static func command(_ c: Message.Command) -> Data { Data([c.rawValue]) }
-    static func body(_ s: String) -> Data { Data(s.utf8) }
+    public static let header = Message.signature + [Message.version]
+    public static func command(_ c: Message.Command) -> Data { Data([c.rawValue]) }
+    public static func body(_ s: String) -> Data { Data(s.utf8) }
 }
