@@ -37,7 +37,7 @@ let package = Package(
     name: "URNNSweep",
     platforms: [.macOS(.v14)],
     products: [
-        .executable(name: "urnn-coordinator", targets: ["Coordinator"]),
+        .executable(name: "urnn-coordinator", targets: ["CoordinatorCLI"]),
         .executable(name: "urnn-worker", targets: ["Worker"]),
         .executable(name: "urnn-bench", targets: ["Bench"]),
         .library(name: "Shared", targets: ["Shared"]),
@@ -69,7 +69,9 @@ let package = Package(
             ],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))] + isaCodegen + isaDefines
         ),
-        .executableTarget(
+        // The coordinator as a library (sweeps, scheduler, store, server, reports, its commands and
+        // the coordinator benchmark); urnn-coordinator is CoordinatorCLI, one call into it.
+        .target(
             name: "Coordinator",
             dependencies: [
                 "Shared",
@@ -80,6 +82,7 @@ let package = Package(
             ],
             swiftSettings: isaDefines
         ),
+        .executableTarget(name: "CoordinatorCLI", dependencies: ["Coordinator"], swiftSettings: isaDefines),
         .executableTarget(
             name: "Worker",
             dependencies: [
@@ -91,7 +94,7 @@ let package = Package(
         .executableTarget(
             name: "Bench",
             dependencies: [
-                "Shared",
+                "Shared", "Coordinator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: isaDefines

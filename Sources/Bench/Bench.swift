@@ -1,4 +1,5 @@
 import ArgumentParser
+import Coordinator
 import Foundation
 import Shared
 
@@ -7,7 +8,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "urnn-bench",
         abstract: "Benchmarks of the training core and the coordinator.",
-        subcommands: [TrainingBench.self, PMNISTBench.self],
+        subcommands: [TrainingBench.self, PMNISTBench.self, CoordinatorBenchCommand.self],
         defaultSubcommand: TrainingBench.self
     )
 

@@ -2,16 +2,19 @@ import ArgumentParser
 import Foundation
 import Shared
 
-@main
-struct CoordinatorCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+/// `urnn-coordinator`: its commands. The executable (Sources/CoordinatorCLI) only calls `main()`;
+/// the rest of the coordinator is this library, which `urnn-bench coordinator` links too.
+public struct CoordinatorCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "urnn-coordinator",
         abstract: "Expand a sweep into jobs, hand them to workers over ZeroMQ, store and report results.",
         version: BuildInfo.build,
-        subcommands: [RunSweepCommand.self, PlanCommand.self, FieldsCommand.self, StatusCommand.self, ReportCommand.self, ExportCommand.self, ImportCommand.self, VerifyCommand.self, CheckCommand.self, KeygenCommand.self, BenchCommand.self]
+        subcommands: [RunSweepCommand.self, PlanCommand.self, FieldsCommand.self, StatusCommand.self, ReportCommand.self, ExportCommand.self, ImportCommand.self, VerifyCommand.self, CheckCommand.self, KeygenCommand.self]
     )
 
-    static func main() {
+    public init() {}
+
+    public static func main() {
         BuildInfo.exitUnlessThisCPURunsThisBuild(program: "urnn-coordinator")
         main(nil)
     }

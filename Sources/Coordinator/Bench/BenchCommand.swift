@@ -3,15 +3,19 @@ import Foundation
 import Logging
 import Shared
 
-/// `urnn-coordinator bench [--jobs 20000] [--workers 50] [--slots 4] [--idle 1000]
+/// `urnn-bench coordinator [--jobs 20000] [--workers 50] [--slots 4] [--idle 1000]
 /// [--idle-seconds 10] [--store PATH] [--processes]`
 ///
 /// Phase 1 (throughput): `--jobs` noop jobs through `--workers` workers on loopback, every
 /// result committed with `synchronous = FULL` before its ACK. Phase 2 (idle): `--idle` workers
 /// connect and heartbeat for `--idle-seconds`; none may be declared dead. See docs/BENCHMARKS.md.
-struct BenchCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "bench",
+///
+/// It ships in `urnn-bench`, not in `urnn-coordinator`: the harness drives a real
+/// `CoordinatorServer` in its own process (its loop thread's CPU is one of the figures), so its
+/// code lives in the Coordinator library, which `urnn-bench` links; only this command is public.
+public struct CoordinatorBenchCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "coordinator",
         abstract: "Benchmark the coordinator: noop job round trips per second, and many idle workers heartbeating.")
 
     @Option(parsing: .unconditional, help: "Noop jobs in the throughput phase (0 skips it).")
@@ -50,7 +54,9 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Log the coordinator's info lines (one per worker hello) to stderr.")
     var verbose = false
 
-    func validate() throws {
+    public init() {}
+
+    public func validate() throws {
         // --processes forks one urnn-worker per --workers: bounded like run --local-workers.
         let maxWorkers = processes ? Bounds.localWorkerLimit() : 10_000
         let problems = [
@@ -71,7 +77,7 @@ struct BenchCommand: ParsableCommand {
 
     var durability: Store.Durability? { Store.Durability(rawValue: sync.uppercased()) }
 
-    func run() throws {
+    public func run() throws {
         var logger = Logger(label: "bench") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = verbose ? .info : .warning
         let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("urnn-bench-\(getpid())-\(UUID().uuidString.prefix(8))")
@@ -79,7 +85,7 @@ struct BenchCommand: ParsableCommand {
         defer { try? FileManager.default.removeItem(at: tmp) }
         let interval = Double(heartbeatMs) / 1000
         var ok = true
-        print("urnn-coordinator bench: \(ProcessInfo.processInfo.activeProcessorCount) cores, load average \(BenchReport.loadAverage())")
+        print("urnn-bench coordinator: \(ProcessInfo.processInfo.activeProcessorCount) cores, load average \(BenchReport.loadAverage())")
 
         let plain = try Store(path: tmp.appendingPathComponent("probe.sqlite").path, durability: .full)
         print("note: Store(durability: .full) alone runs with PRAGMA synchronous = \(try BenchStore.synchronous(of: plain)) (2 = FULL, 1 = NORMAL); the bench sets it to \(sync.uppercased()) on its writer and reads it back")

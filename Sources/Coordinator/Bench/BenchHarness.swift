@@ -62,7 +62,7 @@ enum CoordinatorBench {
         let store = try Store(path: storePath, durability: .full)
         var r = ThroughputResult(jobs: jobs, workers: workers, slots: slots)
         r.synchronous = try BenchStore.setSynchronous(sync, on: store)
-        try store.addJobs(specs, sweepName: "noop-bench", definition: "noop-bench: \(jobs) noop jobs (urnn-coordinator bench)")
+        try store.addJobs(specs, sweepName: "noop-bench", definition: "noop-bench: \(jobs) noop jobs (urnn-bench coordinator)")
         var cfg = CoordinatorServer.Configuration(bind: "tcp://127.0.0.1:*")
         cfg.heartbeatInterval = heartbeatInterval
         let threadsBefore = ThreadCPU.threads()
