@@ -18,7 +18,7 @@ struct RunCommand: ParsableCommand {
         let f = schema.field(key)!
         let choices: String
         if case .choice(let words) = f.type { choices = ": " + words.joined(separator: ", ") } else { choices = "" }
-        return ArgumentHelp(f.help + choices + (f.defaultText == "required" ? "" : " (default \(f.defaultText))"))
+        return ArgumentHelp(f.help + choices + (f.defaultText == "required" ? "" : " (default: \(f.defaultText))"))
     }
 
     // Required in a sweep file; the command has its own defaults for them.

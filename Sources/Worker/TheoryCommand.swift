@@ -10,10 +10,26 @@ struct TheoryCommand: ParsableCommand {
         subcommands: [Theorem1Command.self, Theorem2Command.self, Theorem3Command.self, TheoryFiguresCommand.self])
 }
 
+/// The flags and help of the theorem jobs' fields come from their declaration (`TheorySpec.fields`),
+/// and their errors name the flag, as `urnn-worker run`'s do.
+enum TheoryFlags {
+    static let schema = TheorySpec.schema(.theorem1)
+    static func name(_ key: String) -> NameSpecification { .customLong(schema.field(key)!.flag!) }
+    /// `codeDefault`: the option has a default value of its own, which the parser prints.
+    static func help(_ key: String, codeDefault: Bool = false) -> ArgumentHelp {
+        let f = schema.field(key)!
+        return ArgumentHelp(f.help + (f.defaultText == "required" || codeDefault ? "" : " (default: \(f.defaultText))"))
+    }
+    /// `spec.validate(kind:)`, its error naming the flag.
+    static func validate(_ spec: TheorySpec, kind: JobKind) throws {
+        do { try spec.validate(kind: kind) } catch let e as SpecError { throw ValidationError(schema.describe(e, as: .flag)) }
+    }
+}
+
 /// Options every theorem command shares.
 struct TheoryOptions: ParsableArguments {
-    @Option(parsing: .unconditional, help: "State size n of the RNN under study.") var n: Int = 2
-    @Option(parsing: .unconditional, help: "Seed; every random draw derives from it.") var seed: Int = 0
+    @Option(name: TheoryFlags.name("n"), parsing: .unconditional, help: TheoryFlags.help("n")) var n: Int = 2
+    @Option(name: TheoryFlags.name("seed"), parsing: .unconditional, help: TheoryFlags.help("seed", codeDefault: true)) var seed: Int = 0
     @Flag(help: "Print the JobOutcome as JSON instead of the human-readable report.") var json = false
     @Flag(help: "Print progress lines to stderr.") var verbose = false
 
@@ -30,11 +46,11 @@ struct TheoryOptions: ParsableArguments {
 /// Options of the fitting demonstrations (Theorems 2 and 3).
 struct FitOptions: ParsableArguments {
     @Option(help: "Comma-separated URNN sizes m to fit (default: theorem2 n...2n, theorem3 2,4,8,16,32).") var m: String?
-    @Option(parsing: .unconditional, help: "Random restarts per m (default 4).") var restarts: Int?
-    @Option(parsing: .unconditional, help: "Adam iterations per restart (default 4000).") var iterations: Int?
-    @Option(parsing: .unconditional, help: "Training (and test) sequences (default 64).") var sequences: Int?
-    @Option(parsing: .unconditional, help: "Sequence length (default 16).") var length: Int?
-    @Option(parsing: .unconditional, help: "Teacher decay rho, W = rho I (default 0.5).") var rho: Double?
+    @Option(name: TheoryFlags.name("restarts"), parsing: .unconditional, help: TheoryFlags.help("restarts")) var restarts: Int?
+    @Option(name: TheoryFlags.name("iterations"), parsing: .unconditional, help: TheoryFlags.help("iterations")) var iterations: Int?
+    @Option(name: TheoryFlags.name("sequences"), parsing: .unconditional, help: TheoryFlags.help("sequences")) var sequences: Int?
+    @Option(name: TheoryFlags.name("length"), parsing: .unconditional, help: TheoryFlags.help("length")) var length: Int?
+    @Option(name: TheoryFlags.name("rho"), parsing: .unconditional, help: TheoryFlags.help("rho")) var rho: Double?
 
     func apply(to spec: inout TheorySpec) throws {
         if let m {
@@ -63,11 +79,11 @@ struct Theorem1Command: ParsableCommand {
     @Option(help: "RNN model file (JSON, docs/THEORY.md); default: a random RNN drawn from --seed.") var model: String?
     @Option(help: "Write the constructed URNN to this file (same JSON format).") var export: String?
     @Option(help: "Write the source RNN to this file (useful with a random model).") var saveRnn: String?
-    @Option(parsing: .unconditional, help: "||W||_2 of the random RNN (default 0.9).") var wNorm: Double?
-    @Option(parsing: .unconditional, help: "Input bound M (default: the model's own, else 1).") var inputBound: Double?
-    @Option(parsing: .unconditional, help: "Inputs and outputs of the random RNN (default 2 each).") var inputs: Int?
-    @Option var outputs: Int?
-    @Option(parsing: .unconditional, help: "Steps of the certificate run (default 10000).") var steps: Int?
+    @Option(name: TheoryFlags.name("w_norm"), parsing: .unconditional, help: TheoryFlags.help("w_norm")) var wNorm: Double?
+    @Option(name: TheoryFlags.name("input_bound"), parsing: .unconditional, help: TheoryFlags.help("input_bound")) var inputBound: Double?
+    @Option(name: TheoryFlags.name("inputs"), parsing: .unconditional, help: TheoryFlags.help("inputs")) var inputs: Int?
+    @Option(name: TheoryFlags.name("outputs"), parsing: .unconditional, help: TheoryFlags.help("outputs")) var outputs: Int?
+    @Option(name: TheoryFlags.name("steps"), parsing: .unconditional, help: TheoryFlags.help("steps")) var steps: Int?
 
     func run() throws {
         var spec = TheorySpec(n: common.n, seed: common.seed)
@@ -79,7 +95,7 @@ struct Theorem1Command: ParsableCommand {
             spec.model = m; spec.n = m.n
         }
         spec.wNorm = wNorm; spec.inputBound = inputBound; spec.inputs = inputs; spec.outputs = outputs; spec.steps = steps
-        do { try spec.validate(kind: .theorem1) } catch { throw ValidationError("\(error)") }
+        try TheoryFlags.validate(spec, kind: .theorem1)
         let r = try Theorem1.run(spec: spec, progress: common.progress())
         if let path = saveRnn { try r.rnn.jsonData().write(to: URL(fileURLWithPath: path)) }
         if let path = export, let d = r.dilation { try d.urnn.jsonData().write(to: URL(fileURLWithPath: path)) }
@@ -106,7 +122,7 @@ struct Theorem2Command: ParsableCommand {
     func run() throws {
         var spec = TheorySpec(n: common.n, seed: common.seed)
         try fit.apply(to: &spec)
-        do { try spec.validate(kind: .theorem2) } catch { throw ValidationError("\(error)") }
+        try TheoryFlags.validate(spec, kind: .theorem2)
         let r = try Theorem2.run(spec: spec, progress: common.progress())
         try common.emit(r.outcome) {
             sweepTable(r.sweep, n: spec.n, title: "Theorem 2: ReLU teacher W = \(spec.resolvedRho) I, n = \(spec.n); test NMSE of URNN fits")
@@ -119,7 +135,7 @@ struct Theorem3Command: ParsableCommand {
         commandName: "theorem3", abstract: "Fit URNNs of growing size to a sigmoid RNN and to its ReLU twin.")
     @OptionGroup var common: TheoryOptions
     @OptionGroup var fit: FitOptions
-    @Option(parsing: .unconditional, help: "Input gain of the teachers, F = gain I (default 4).") var gain: Double?
+    @Option(name: TheoryFlags.name("gain"), parsing: .unconditional, help: TheoryFlags.help("gain")) var gain: Double?
     @Option(help: "Student activation: relu (default) or sigmoid.") var student: String?
 
     func run() throws {
@@ -130,7 +146,7 @@ struct Theorem3Command: ParsableCommand {
             guard let a = Activation(rawValue: s) else { throw ValidationError("--student must be relu or sigmoid") }
             spec.student = a
         }
-        do { try spec.validate(kind: .theorem3) } catch { throw ValidationError("\(error)") }
+        try TheoryFlags.validate(spec, kind: .theorem3)
         let r = try Theorem3.run(spec: spec, progress: common.progress())
         try common.emit(r.outcome) {
             sweepTable(r.sigmoid, n: spec.n, title: "Theorem 3: sigmoid teacher (W = \(spec.resolvedRho) I, F = \(spec.resolvedGain) I), \(spec.resolvedStudent.rawValue) URNN students")

@@ -57,3 +57,47 @@ import Testing
         try cmd.run()
     }
 }
+
+/// `urnn-worker run`'s options are the synthetic fields' declaration (issue 11): every declared
+/// flag is an option that sets exactly its field, and every option is a declared field.
+@Suite struct RunCommandFieldTests {
+    @Test func everyDeclaredFlagSetsItsField() throws {
+        let schema = SyntheticSpec.schema
+        let base = try RunCommand.parse([]).spec()
+        for f in schema.fields {
+            let flag = try #require(f.flag, "\(f.key) has no flag")
+            let args: [String]
+            let want: FieldValue
+            switch f.type {
+            case .int: want = .int(f.key == "hidden" ? 5 : f.key == "sequences" ? 3000 : 3); args = ["--\(flag)", want.description]
+            case .double, .optionalDouble: want = .double(0.125); args = ["--\(flag)", "0.125"]
+            case .bool: want = .bool(false); args = ["--\(flag)"]  // the switch that turns a true default off
+            case .choice(let words): want = .string(words.last!); args = ["--\(flag)", words.last!]
+            case .text: Issue.record("no text fields expected"); continue
+            }
+            var extra: [String] = []
+            if f.key == "init" { extra = ["--model", "rnn"] }   // rotation is for ReLU students
+            if f.key == "train" { extra = ["--sequences", "10"] }
+            let spec = try RunCommand.parse(args + extra).spec()
+            let got = schema.values(JobSpec(synthetic: spec))
+            #expect(got[f.key] == want, "--\(flag): \(f.key) = \(got[f.key].map(\.description) ?? "-"), wanted \(want)")
+            let unchanged = schema.values(JobSpec(synthetic: base))
+            for (k, v) in got where k != f.key && !(f.key == "train" && k == "sequences") {
+                #expect(unchanged[k] == v, "--\(flag) also changed \(k)")
+            }
+        }
+    }
+
+    @Test func everyOptionIsADeclaredField() {
+        let help = RunCommand.helpMessage(columns: 1000)
+        let flags = Set(help.split(separator: "\n").compactMap { line -> String? in
+            let t = line.trimmingCharacters(in: .whitespaces)
+            guard t.hasPrefix("--") else { return nil }
+            return String(t.dropFirst(2).prefix { $0 != " " && $0 != "," })
+        })
+        let declared = Set(SyntheticSpec.schema.fields.compactMap(\.flag))
+        let ownOptions: Set<String> = ["no-clip", "json", "quiet", "version", "help"]
+        #expect(flags.subtracting(declared).subtracting(ownOptions).isEmpty, "undeclared: \(flags.subtracting(declared).subtracting(ownOptions).sorted())")
+        #expect(declared.subtracting(flags).isEmpty, "declared but missing: \(declared.subtracting(flags).sorted())")
+    }
+}
