@@ -57,6 +57,21 @@ public struct Metric: RawRepresentable, Hashable, Sendable, Codable, CustomStrin
     public static let breakInputScale = Metric(rawValue: "break_input_scale")
     public static let breakOutputRelError = Metric(rawValue: "break_output_rel_error")
 
+    // Theorems 2 and 3: per URNN size m, and what the sweep shows.
+    /// Best test NMSE over restarts at URNN size m; `teacher` prefixes the theorem3 ReLU twin's ("relu_teacher_").
+    public static func bestError(m: Int, teacher: String = "") -> Metric { Metric(rawValue: "\(teacher)best_error_m=\(m)") }
+    /// The same over the random starts only (without the construction's warm start).
+    public static func bestRandomError(m: Int, teacher: String = "") -> Metric { Metric(rawValue: "\(teacher)best_random_error_m=\(m)") }
+    /// The theorem3 ReLU twin's prefix of `bestError` and `bestRandomError`, and of its series.
+    public static let reluTwin = "relu_teacher_"
+    public static let rho = Metric(rawValue: "rho")
+    public static let bestErrorAt2n = Metric(rawValue: "best_error_at_2n")
+    public static let minErrorBelow2n = Metric(rawValue: "min_error_below_2n")
+    public static let bestRandomErrorAt2n = Metric(rawValue: "best_random_error_at_2n")
+    public static let sigmoidFloor = Metric(rawValue: "sigmoid_floor")
+    public static let reluErrorAt2n = Metric(rawValue: "relu_error_at_2n")
+    public static let sigmoidLastOverFirst = Metric(rawValue: "sigmoid_last_over_first")
+
     /// A noop job's token, echoed.
     public static let token = Metric(rawValue: "token")
 

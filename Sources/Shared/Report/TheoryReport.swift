@@ -21,7 +21,7 @@ public enum TheoryReport {
         if !t2.isEmpty {
             let (text, plot) = sweepSection(t2, title: "Theorem 2: URNN fits to W = rho I (test NMSE, best over restarts)",
                                             groupName: { "n = \($0.n)" },
-                                            columns: [("best, all starts", "best_error_"), ("best, random starts", "best_random_error_")])
+                                            columns: [("best, all starts", { .bestError(m: $0) }), ("best, random starts", { .bestRandomError(m: $0) })])
             md += "\n" + text
             let url = dir.appendingPathComponent("theorem2.svg")
             try plot.svg().write(to: url, atomically: true, encoding: .utf8)
@@ -30,8 +30,8 @@ public enum TheoryReport {
         if !t3.isEmpty {
             let (text, plot) = sweepSection(t3, title: "Theorem 3: URNN fits to a sigmoid RNN and its ReLU twin (test NMSE; the twin always gets ReLU students)",
                                             groupName: { "n = \($0.n), \(($0.student ?? .relu).rawValue) students" },
-                                            columns: [("sigmoid teacher", "best_error_"), ("ReLU twin", "relu_teacher_best_error_"),
-                                                      ("ReLU twin, random starts", "relu_teacher_best_random_error_")])
+                                            columns: [("sigmoid teacher", { .bestError(m: $0) }), ("ReLU twin", { .bestError(m: $0, teacher: Metric.reluTwin) }),
+                                                      ("ReLU twin, random starts", { .bestRandomError(m: $0, teacher: Metric.reluTwin) })])
             md += "\n" + text
             let url = dir.appendingPathComponent("theorem3.svg")
             try plot.svg().write(to: url, atomically: true, encoding: .utf8)
@@ -73,10 +73,10 @@ public enum TheoryReport {
         static func < (a: GroupKey, b: GroupKey) -> Bool { (a.n, a.label) < (b.n, b.label) }
     }
 
-    /// A table per group (rows m, a column per metric prefix such as "best_error_" for "best_error_m=3": median over seeds and range) and one
+    /// A table per group (rows m, a column per metric of size m, such as `Metric.bestError(m:)`: median over seeds and range) and one
     /// log-scale panel per group with the same columns as series.
     static func sweepSection(_ recs: [ResultRecord], title: String, groupName: (TheorySpec) -> String,
-                             columns: [(String, String)]) -> (String, SVGFigure) {
+                             columns: [(String, (Int) -> Metric)]) -> (String, SVGFigure) {
         let groups = Dictionary(grouping: recs) { GroupKey(n: $0.spec.theory!.n, label: groupName($0.spec.theory!)) }
         var s = "## \(title)\n"
         var panels: [SVGPlot] = []
@@ -96,7 +96,7 @@ public enum TheoryReport {
             for m in ms {
                 s += "| \(m)\(m == 2 * key.n ? " (2n)" : "") |"
                 for (i, col) in columns.enumerated() {
-                    let v = g.compactMap { $0.outcome.metrics["\(col.1)m=\(m)"] }
+                    let v = g.compactMap { $0.outcome[col.1(m)] }
                     let sum = SampleSummary(v)
                     if let med = sum.median {
                         s += sum.count > 1 ? " \(fmt(med)) (\(fmt(sum.min))–\(fmt(sum.max))) |" : " \(fmt(med)) |"

@@ -50,11 +50,11 @@ public enum Theorem2 {
                             C: urnn.C.block(0, 0, rows: urnn.outputCount, cols: m), c: urnn.c)
     }
 
-    static func metrics(_ s: SizeSweep, prefix: String = "") -> ([String: Double], [String: [Double]]) {
-        var metrics: [String: Double] = [:]
+    static func metrics(_ s: SizeSweep, prefix: String = "") -> ([Metric: Double], [String: [Double]]) {
+        var metrics: [Metric: Double] = [:]
         for (i, m) in s.m.enumerated() {
-            metrics["\(prefix)best_error_m=\(m)"] = s.bestError[i]
-            metrics["\(prefix)best_random_error_m=\(m)"] = s.bestRandomError[i]
+            metrics[.bestError(m: m, teacher: prefix)] = s.bestError[i]
+            metrics[.bestRandomError(m: m, teacher: prefix)] = s.bestRandomError[i]
         }
         return (metrics, ["\(prefix)m": s.m.map(Double.init), "\(prefix)best_error": s.bestError,
                           "\(prefix)best_random_error": s.bestRandomError])
@@ -68,13 +68,13 @@ public enum Theorem2 {
         let ms = spec.resolvedMValues(kind: .theorem2)
         let s = try sweep(teacher: teacher, ms: ms, spec: spec, student: .relu, warm: urnn, stream: "theorem2", progress: progress)
         var (metrics, series) = Self.metrics(s)
-        metrics["rho"] = spec.resolvedRho
+        metrics[.rho] = spec.resolvedRho
         let exact = zip(s.m, s.bestError).filter { $0.0 >= 2 * n }.map { $0.1 }.min() ?? .nan
         let below = zip(s.m, s.bestError).filter { $0.0 < 2 * n }.map { $0.1 }.min() ?? .nan
-        metrics["n"] = Double(n)
-        metrics["best_error_at_2n"] = exact
-        metrics["min_error_below_2n"] = below
-        metrics["best_random_error_at_2n"] = zip(s.m, s.bestRandomError).filter { $0.0 >= 2 * n }.map { $0.1 }.min() ?? .nan
-        return Result(teacher: teacher, sweep: s, outcome: JobOutcome(metrics: metrics, series: series))
+        metrics[.n] = Double(n)
+        metrics[.bestErrorAt2n] = exact
+        metrics[.minErrorBelow2n] = below
+        metrics[.bestRandomErrorAt2n] = zip(s.m, s.bestRandomError).filter { $0.0 >= 2 * n }.map { $0.1 }.min() ?? .nan
+        return Result(teacher: teacher, sweep: s, outcome: JobOutcome(metrics: metrics.byName, series: series))
     }
 }

@@ -22,14 +22,14 @@ public enum Theorem3 {
         let s2 = try Theorem2.sweep(teacher: relu, ms: ms, spec: spec, student: .relu, warm: urnn,
                                     stream: "theorem3.relu", progress: progress)
         var (metrics, series) = Theorem2.metrics(s1)
-        let (m2, ser2) = Theorem2.metrics(s2, prefix: "relu_teacher_")
+        let (m2, ser2) = Theorem2.metrics(s2, prefix: Metric.reluTwin)
         metrics.merge(m2) { a, _ in a }
         series.merge(ser2) { a, _ in a }
-        metrics["n"] = Double(n)
-        metrics["sigmoid_floor"] = s1.bestError.min() ?? .nan
-        metrics["relu_error_at_2n"] = zip(s2.m, s2.bestError).filter { $0.0 >= 2 * n }.map { $0.1 }.min() ?? .nan
-        if let first = s1.bestError.first, let last = s1.bestError.last { metrics["sigmoid_last_over_first"] = last / first }
+        metrics[.n] = Double(n)
+        metrics[.sigmoidFloor] = s1.bestError.min() ?? .nan
+        metrics[.reluErrorAt2n] = zip(s2.m, s2.bestError).filter { $0.0 >= 2 * n }.map { $0.1 }.min() ?? .nan
+        if let first = s1.bestError.first, let last = s1.bestError.last { metrics[.sigmoidLastOverFirst] = last / first }
         return Result(sigmoidTeacher: sig, reluTeacher: relu, sigmoid: s1, relu: s2,
-                      outcome: JobOutcome(metrics: metrics, series: series))
+                      outcome: JobOutcome(metrics: metrics.byName, series: series))
     }
 }
