@@ -168,6 +168,10 @@ import Testing
         #expect(text.contains("realization  30 values: 0, 1, 2, ..., 29"))
         #expect(text.contains("by model:"))
         #expect(text.contains("estimated CPU time:"))
+        // The fields the file leaves alone, with the defaults their declaration gives.
+        let defaults = try #require(text.split(separator: "\n").first { $0.hasPrefix("defaults: ") })
+        #expect(defaults.contains(" eps=0.01 ") && defaults.contains("init=keras") && defaults.contains("guard_max_events=20"), "\(defaults)")
+        #expect(!defaults.contains("snr=") && !defaults.contains("model=") && !defaults.contains("realization="), "\(defaults)")
         let noop = Plan.describe(try SweepFile.load(pathOrPresetName: "noop-bench"), model: CostModel(), cores: 2)
         #expect(noop.contains("10000 jobs") && noop.contains("estimated CPU time: 0 s"))
     }

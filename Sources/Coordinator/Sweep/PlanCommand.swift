@@ -56,6 +56,8 @@ enum Plan {
         if !sweep.fixed.isEmpty {
             o += "fixed: " + sweep.fixed.map { "\($0.key)=\($0.value)" }.joined(separator: " ") + "\n"
         }
+        let defaults = Self.defaults(sweep)
+        if !defaults.isEmpty { o += "defaults: " + defaults.joined(separator: " ") + "\n" }
         o += "estimated CPU time: \(CostModel.format(seconds: total))"
         o += " (\(CostModel.format(seconds: total / Double(max(cores, 1)))) on \(cores) core\(cores == 1 ? "" : "s"))"
         if sweep.jobs.count > 0 { o += ", mean \(CostModel.format(seconds: total / Double(sweep.jobs.count))) per job" }
@@ -112,6 +114,20 @@ enum Plan {
             o += what.isEmpty ? "\n" : "  " + what.joined(separator: ", ") + "\n"
         }
         return o
+    }
+
+    /// The fields the sweep leaves at their declared defaults ("eps=0.01"): every field a sweep file
+    /// may set that no axis, fixed value or variant names (optional fields without a default value
+    /// of their own, such as pmnist's `validation`, print their rule).
+    static func defaults(_ sweep: Sweep) -> [String] {
+        var named = Set(sweep.axes.map(\.key)).union(sweep.fixed.map(\.key))
+        for v in sweep.variants {
+            named.formUnion(v.ownAxes.map(\.key))
+            named.formUnion(v.settings.map { String($0.prefix { $0 != "=" }) })
+        }
+        let schema = KindSchema.forKind(sweep.kind)
+        return schema.fields.filter { $0.inSweeps && $0.json != nil && !schema.required.contains($0.key) && !named.contains($0.key) }
+            .map { "\($0.key)=\($0.defaultText.contains(" ") ? "(\($0.defaultText))" : $0.defaultText)" }
     }
 
     /// Right-aligns `s` in `width` columns.
