@@ -4,41 +4,30 @@ import Testing
 
 /// A hand-driven DEALER that talks to a live coordinator frame by frame: a misbehaving (or
 /// deliberately malicious) worker. It sends whatever frames it is given and decodes replies.
-/// (TestSupport: the one raw protocol client of the tests.)
+/// (TestSupport: the one raw protocol client of the tests, on Shared's `ProtocolClient`, which
+/// the coordinator benchmark's workers use too.)
 public final class RawClient {
-    public let id: String
+    public var id: String { client.id }
     private let context: ZMQContext
-    private let socket: ZMQSocket
+    private let client: ProtocolClient
 
     public init(endpoint: String, id: String) throws {
-        self.id = id
         context = try ZMQContext()
-        socket = try context.socket(.dealer)
-        try socket.set([.routingID(Data(id.utf8)), .linger(milliseconds: 0)])
-        try socket.connect(endpoint)
+        client = try ProtocolClient(context: context, endpoint: endpoint, id: id)
     }
 
     deinit { close() }
 
-    public func close() { if !socket.isClosed { socket.close() } }
+    public func close() { client.close() }
 
     /// Sends raw frames (no routing id: a DEALER sends none).
-    public func send(_ frames: [Data]) throws { try socket.send(frames) }
+    public func send(_ frames: [Data]) throws { try client.send(frames) }
 
-    public func send(_ message: Message) throws { try send(message.encode()) }
+    public func send(_ message: Message) throws { try client.send(message) }
 
     /// The next message from the coordinator within `ms` milliseconds; nil if none came.
     /// A reply that does not decode is a test failure (the coordinator must speak URNS/1).
-    public func next(within ms: Int) throws -> Message? {
-        let deadline = Date().addingTimeInterval(Double(ms) / 1000)
-        while true {
-            let left = Int(deadline.timeIntervalSinceNow * 1000)
-            guard left > 0 else { return nil }
-            let ev = try zmqPoll([.socket(socket, .readable)], timeoutMs: left)
-            guard ev.first?.contains(.readable) == true, let frames = try socket.receive(dontWait: true) else { continue }
-            return try Message.decode(frames)
-        }
-    }
+    public func next(within ms: Int) throws -> Message? { try client.next(within: ms) }
 
     /// The first message other than HEARTBEAT within `ms` milliseconds.
     public func nextNonHeartbeat(within ms: Int = 3000) throws -> Message? {

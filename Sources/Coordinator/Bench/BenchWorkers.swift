@@ -3,7 +3,7 @@ import Shared
 
 /// Lightweight protocol-speaking noop workers for the coordinator benchmark.
 ///
-/// Each worker is one DEALER socket on real TCP loopback that speaks PROTOCOL.md like
+/// Each worker is one `ProtocolClient` (a DEALER) on real TCP loopback that speaks PROTOCOL.md like
 /// `urnn-worker`: HELLO, then READY with all its slots after WELCOME; every ASSIGN is run at
 /// once with `JobExecutor` (a noop job returns immediately) and answered with RESULT followed
 /// by READY(credit 1), exactly the traffic a real worker sends; HEARTBEAT (running, free) every
@@ -98,8 +98,8 @@ final class NoopWorkerPool: @unchecked Sendable {
     // MARK: One thread
 
     private struct Worker {
-        let id: String
-        let socket: ZMQSocket
+        let client: ProtocolClient
+        var id: String { client.id }
         var sessionID: String?
         var heartbeat: Double
         var lastHeard: Double
@@ -113,15 +113,13 @@ final class NoopWorkerPool: @unchecked Sendable {
         var ws: [Worker] = []
         let start = MonotonicTime.seconds()
         for id in ids {
-            let s = try context.socket(.dealer)
-            try s.set([.linger(milliseconds: 0), .routingID(Data(id.utf8)),
-                       .maxMessageSize(bytes: Int64(Message.maxBytes))])
-            try s.connect(endpoint)
-            ws.append(Worker(id: id, socket: s, heartbeat: heartbeatInterval, lastHeard: start, nextHeartbeat: .infinity))
+            let c = try ProtocolClient(context: context, endpoint: endpoint, id: id,
+                                       options: [.maxMessageSize(bytes: Int64(Message.maxBytes))])
+            ws.append(Worker(client: c, heartbeat: heartbeatInterval, lastHeard: start, nextHeartbeat: .infinity))
             sayHello(ws[ws.count - 1])
         }
-        defer { for w in ws { w.socket.close() } }
-        let items = ws.map { ZMQPollItem.socket($0.socket, .readable) }
+        defer { for w in ws { w.client.close() } }
+        let items = ws.map { ZMQPollItem.socket($0.client.socket, .readable) }
         while !stopFlag.isSet {
             var now = MonotonicTime.seconds()
             var due = now + 0.05
@@ -140,7 +138,7 @@ final class NoopWorkerPool: @unchecked Sendable {
             let ready = try zmqPoll(items, timeoutMs: max(0, Int(((due - now) * 1000).rounded(.up))))
             now = MonotonicTime.seconds()
             for (i, ev) in ready.enumerated() where ev.contains(.readable) {
-                while let frames = try ws[i].socket.receive(dontWait: true) {
+                while let frames = try ws[i].client.receiveFrames() {
                     handle(frames, worker: &ws[i], now: now, counts: &counts)
                 }
             }
@@ -191,6 +189,6 @@ final class NoopWorkerPool: @unchecked Sendable {
     }
 
     private func send(_ m: Message, on w: Worker) {
-        _ = try? w.socket.send(m.encode(), dontWait: true)
+        try? w.client.send(m, dontWait: true)
     }
 }
