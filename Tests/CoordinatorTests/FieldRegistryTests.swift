@@ -89,4 +89,19 @@ import Testing
         let preset = try SweepFile.load(pathOrPresetName: name)
         #expect(Set(preset.jobs.map(\.id)) == ids, "\(name): the preset expands to \(preset.jobs.count) jobs, the export has \(ids.count)")
     }
+
+    /// `import` is a path in too: a record whose spec is out of range (its id honestly the hash of
+    /// that spec) is refused with the message every other path gives.
+    @Test func importRefusesABadSpecWithTheSameMessage() throws {
+        for spec in [JobSpec(noop: NoopSpec(token: 1, sleepMilliseconds: -5)), JobSpec(synthetic: SyntheticSpec(model: .rnn, hidden: 0))] {
+            let expected: SpecError
+            do { try spec.validate(); Issue.record("valid: \(spec)"); continue } catch let e as SpecError { expected = e }
+            let record = ResultRecord(jobID: spec.id, spec: spec, outcome: JobOutcome(),
+                                      provenance: Provenance(host: "h", workerID: "w", buildVersion: "b", wallSeconds: 0))
+            let line = try JSON.string(record)
+            do { _ = try ImportCommand.check(line: Substring(line), place: "x:1"); Issue.record("imported \(spec.summary)") } catch {
+                #expect("\(error)".contains(expected.description), "\(error)")
+            }
+        }
+    }
 }
