@@ -197,7 +197,8 @@ public struct Scheduler: Sendable {
     }
 
     /// A finished run's result arrived (see the rules for what is committed).
-    public mutating func result(worker id: String, jobID: String, leaseID: String, now: Double) -> [Action] {
+    public mutating func result(worker id: String, _ result: Message.JobResult, now: Double) -> [Action] {
+        let jobID = result.jobID
         guard workers[id] != nil else { return [.reject(worker: id, reason: .unknownWorker)] }
         touch(worker: id, now: now)
         guard let job = jobs[jobID] else { return [.reject(worker: id, reason: .unknownJob(jobID: jobID))] }
@@ -217,7 +218,7 @@ public struct Scheduler: Sendable {
         jobs[jobID]!.state = .done
         counts.done += 1
         if workers[id] != nil { workers[id]!.lastSent = now }
-        var actions: [Action] = [.commitResult(jobID: jobID, leaseID: leaseID, worker: id)]
+        var actions: [Action] = [.commitResult(result, worker: id)]
         dispatch(now: now, into: &actions)
         return actions
     }

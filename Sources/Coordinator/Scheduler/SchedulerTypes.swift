@@ -46,9 +46,10 @@ extension Scheduler {
     public enum Action: Sendable, Equatable {
         /// Record the lease in the store (`markLeased`) and send the job to `worker`.
         case assign(jobID: String, worker: String, leaseID: String, deadline: Double)
-        /// Commit the worker's result to the store, THEN send ACK(jobID) to `worker`.
-        /// `leaseID` is the lease the worker named (it may be an expired one, see the rules).
-        case commitResult(jobID: String, leaseID: String, worker: String)
+        /// Commit the worker's result to the store, THEN send ACK(jobID) to `worker`. The
+        /// result is carried whole (the store needs its outcome and provenance); its `leaseID`
+        /// is the lease the worker named (it may be an expired one, see the rules).
+        case commitResult(Message.JobResult, worker: String)
         /// Send ACK(jobID) to `worker` without committing anything. Must not overtake a
         /// `commitResult` returned earlier (apply actions in order, commits before acks).
         case ack(worker: String, jobID: String, reason: AckReason)
