@@ -97,7 +97,8 @@ let package = Package(
             swiftSettings: isaDefines
         ),
         .testTarget(name: "SharedTests", dependencies: ["Shared", "CCPU", "CLapack"], swiftSettings: isaDefines),
-        .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "Shared"], swiftSettings: isaDefines),
+        .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "Shared", .product(name: "GRDB", package: "GRDB.swift")],
+                    swiftSettings: isaDefines),
         .testTarget(name: "WorkerTests", dependencies: ["Worker", "Shared"], swiftSettings: isaDefines),
         .testTarget(name: "IntegrationTests", dependencies: ["Shared"], swiftSettings: isaDefines),
     ]

@@ -11,6 +11,7 @@ import Shared
 ///              lease_id, worker, last_error, updated_at)
 ///     results (job_id PK -> jobs.id, status, outcome JSON, host, worker_id,
 ///              build_version, wall_seconds, finished_at)
+///     coordinator_status (id = 1, body JSON): what a running coordinator says about itself
 ///
 /// `jobs.state` is `pending`, `leased`, `done` or `failed`; `attempts` counts leases granted.
 /// A result row is written at most once per job and never overwritten: `results.job_id`
@@ -122,6 +123,16 @@ public final class Store: Sendable {
                 t.column("wall_seconds", .double).notNull()
                 t.column("finished_at", .double).notNull()
             }
+        }
+        // What a running coordinator says about itself (CoordinatorStatus.swift). Stores of the
+        // v1 schema that a coordinator ran on already have it (it used to be created on first
+        // write, outside the migrations): IF NOT EXISTS keeps them.
+        m.registerMigration("v2-coordinator-status") { db in
+            try db.execute(sql: """
+                CREATE TABLE IF NOT EXISTS coordinator_status (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    body TEXT NOT NULL)
+                """)
         }
         return m
     }
