@@ -103,7 +103,8 @@ let package = Package(
         // XML collector (Tests/Support). Only test targets depend on it.
         .target(name: "TestSupport", dependencies: ["Shared"], path: "Tests/Support", swiftSettings: isaDefines),
         .testTarget(name: "SharedTests", dependencies: ["Shared", "CCPU", "CLapack", "TestSupport"], swiftSettings: isaDefines),
-        .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "Shared", "TestSupport"], swiftSettings: isaDefines),
+        .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "Shared", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+                    swiftSettings: isaDefines),
         .testTarget(name: "WorkerTests", dependencies: ["Worker", "Shared", "TestSupport"], swiftSettings: isaDefines),
         .testTarget(name: "IntegrationTests", dependencies: ["Shared", "TestSupport"], swiftSettings: isaDefines),
     ]

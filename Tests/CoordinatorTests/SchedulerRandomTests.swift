@@ -35,7 +35,8 @@ import Testing
                     if committed[job] != nil || failed[job] != nil { violations.append("\(job) assigned after it ended") }
                     if dropAssignments && rng.uniform() < 0.05 { continue }  // lost on the way
                     workers[worker]?.running.append((job, lease))
-                case let .commitResult(job, _, worker):
+                case let .commitResult(r, worker):
+                    let job = r.jobID
                     committed[job, default: 0] += 1
                     holder[job] = nil
                     workers[worker]?.unacked.removeAll { $0.job == job }
@@ -46,6 +47,8 @@ import Testing
                 case let .markFailed(job, _):
                     failed[job, default: 0] += 1
                     holder[job] = nil
+                case .stopOnWorker(let job, _, _), .markCancelled(let job):
+                    violations.append("\(job) stopped or cancelled without a time limit or a cancel")
                 case .workerDead, .sendHeartbeat, .reject:
                     break
                 }

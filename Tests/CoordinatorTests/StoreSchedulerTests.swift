@@ -7,20 +7,15 @@ import Testing
 /// one round of events -> actions -> one `Store.apply` batch. The store must mirror the
 /// scheduler's view after every round, through a worker death and a coordinator restart.
 @Suite struct StoreSchedulerTests {
-    /// Applies one round's actions to the store; returns the jobs each worker was handed.
+    /// Applies one round's actions to the store through the loop's own `RoundPlan`; returns the
+    /// jobs each worker was handed (the ASSIGNs the plan sends).
     static func persist(_ actions: [Scheduler.Action], store: Store) throws -> [String: [(job: String, lease: String)]] {
-        var ops: [StoreOp] = []
+        let specs = try store.specs(for: RoundPlan.jobsToSend(actions))
+        let plan = RoundPlan(actions, specs: specs, hostOf: [:], sessionID: "s", now: 0)
         var handed: [String: [(String, String)]] = [:]
-        for a in actions {
-            if case let .commitResult(jobID, leaseID, worker) = a {
-                ops.append(.result(ResultCommit(jobID: jobID, leaseID: leaseID, outcome: JobOutcome(metrics: ["x": 1]),
-                                                provenance: Provenance(host: "h", workerID: worker, buildVersion: "t", wallSeconds: 0))))
-            } else if let op = StoreOp(a) {
-                ops.append(op)
-            }
-            if case let .assign(jobID, worker, leaseID, _) = a { handed[worker, default: []].append((jobID, leaseID)) }
-        }
-        let report = try store.apply(ops)
+        for case let .send(worker, .assign(a)) in plan.beforeCommit { handed[worker, default: []].append((a.jobID, a.leaseID)) }
+        #expect(plan.notes.allSatisfy { if case .missingSpec = $0 { false } else { true } })
+        let report = try store.apply(plan.writes)
         #expect(report.duplicates.isEmpty && report.unknown.isEmpty)
         return handed
     }
@@ -84,15 +79,5 @@ import Testing
         }
         #expect(try store.allResults().count == 60)
         #expect(try store.counts().done == 60)
-    }
-
-    @Test func actionsMapToStoreOps() {
-        #expect(StoreOp(.assign(jobID: "j", worker: "w", leaseID: "l", deadline: 1))
-                == .lease(LeaseGrant(jobID: "j", leaseID: "l", worker: "w")))
-        #expect(StoreOp(.requeue(jobID: "j", reason: .failed(message: "m", attempt: 1))) == .failure(jobID: "j", message: "m", final: false))
-        #expect(StoreOp(.requeue(jobID: "j", reason: .leaseExpired)) == .requeue(jobID: "j"))
-        #expect(StoreOp(.markFailed(jobID: "j", error: "e")) == .failure(jobID: "j", message: "e", final: true))
-        #expect(StoreOp(.ack(worker: "w", jobID: "j", reason: .duplicate)) == nil)
-        #expect(StoreOp(.commitResult(jobID: "j", leaseID: "l", worker: "w")) == nil)
     }
 }

@@ -3,7 +3,10 @@ import Testing
 @testable import Shared
 @testable import Worker
 
-/// The worker runtime in-process against a test playing coordinator over real loopback TCP.
+/// The worker runtime in-process against a test playing coordinator over real loopback TCP:
+/// the socket shell, job threads and the wire. The protocol rules themselves (duplicate ASSIGN,
+/// resend windows, stale WELCOMEs, hello-required, backoff) are `WorkerSessionTests`, with a
+/// fake clock.
 @Suite struct WorkerRuntimeTests {
     @Test func helloCreditAssignResultAckThenStopHandsBackJobs() throws {
         let coord = try FakeCoordinator()
@@ -81,27 +84,6 @@ import Testing
         #expect(w.log.contains("reconnecting"))
     }
 
-    @Test func unackedResultIsResentWithinTheSameSessionAfterTheLivenessWindow() throws {
-        let coord = try FakeCoordinator()
-        let w = try RuntimeHarness(endpoint: coord.endpoint, slots: 1)
-        w.start()
-        defer { w.stop() }
-        let (id, _) = try coord.handshake()
-        try coord.expect(.ready)
-        let job = FakeCoordinator.assign(31)
-        try coord.send(.assign(job), to: id)
-        try coord.expect(.result)
-        try coord.expect(.ready)
-        // Keep the session alive with heartbeats but do not ack: the result comes again.
-        let t0 = MonotonicTime.seconds()
-        var again = false
-        while !again, MonotonicTime.seconds() - t0 < 2 {
-            try coord.send(.heartbeat(.init(sessionID: "s1")), to: id)
-            if case .result(let r)? = try coord.next(within: 40)?.message { again = r.jobID == job.jobID }
-        }
-        #expect(again)
-    }
-
     @Test func readyCarriesTheCurrentNumberOfFreeSlots() throws {
         let coord = try FakeCoordinator()
         let w = try RuntimeHarness(endpoint: coord.endpoint, slots: 3)
@@ -123,7 +105,7 @@ import Testing
 
     @Test func executorErrorsBecomeFailuresAndFreeTheSlot() throws {
         let coord = try FakeCoordinator()
-        let w = try RuntimeHarness(endpoint: coord.endpoint, slots: 1, execute: { spec, _ in
+        let w = try RuntimeHarness(endpoint: coord.endpoint, slots: 1, execute: { spec, _, _ in
             if spec.noop?.token == 1 { struct Crash: Error {}; throw Crash() }
             return try JobExecutor.run(spec)
         })
@@ -143,68 +125,6 @@ import Testing
         try coord.send(.assign(FakeCoordinator.assign(1)), to: id)
         guard case .failure(let f2) = try coord.expect(.failure).message else { return }
         #expect(f2.retryable && f2.error.contains("Crash"))
-    }
-
-    @Test func moreAssignmentsThanSlotsAreQueuedNotDropped() throws {
-        let coord = try FakeCoordinator()
-        let w = try RuntimeHarness(endpoint: coord.endpoint, slots: 1)
-        w.start()
-        defer { w.stop() }
-        let (id, _) = try coord.handshake()
-        try coord.expect(.ready)
-        let a = FakeCoordinator.assign(41, sleepMs: 50), b = FakeCoordinator.assign(42)
-        try coord.send(.assign(a), to: id)
-        try coord.send(.assign(b), to: id)
-        try coord.send(.assign(b), to: id)   // a duplicate is ignored
-        var results: [String] = [], credit = 0
-        while results.count < 2 || credit < 1, let (_, m) = try coord.next(within: 2000) {
-            if case .result(let r) = m { results.append(r.jobID) }
-            if case .ready(let r) = m { credit += r.credit }
-        }
-        #expect(results == [a.jobID, b.jobID])
-        #expect(credit == 1)   // one slot, freed once the backlog was empty
-        #expect(w.log.contains("duplicate ASSIGN"))
-    }
-
-    @Test func assignOfAFinishedUnackedJobResendsItsResult() throws {
-        let coord = try FakeCoordinator()
-        let w = try RuntimeHarness(endpoint: coord.endpoint, slots: 1)
-        w.start()
-        defer { w.stop() }
-        let (id, _) = try coord.handshake()
-        try coord.expect(.ready)
-        let a = FakeCoordinator.assign(51)
-        try coord.send(.assign(a), to: id)
-        guard case .result(let r1) = try coord.expect(.result).message else { return }
-        try coord.expect(.ready)
-        try coord.send(.assign(a), to: id)
-        guard case .result(let r2) = try coord.expect(.result).message else { return }
-        #expect(r1 == r2)   // not run again: same wall time
-    }
-
-    @Test func helloRequiredAndSessionChangeMakeTheWorkerSayHelloAgain() throws {
-        let coord = try FakeCoordinator()
-        // Liveness 500 ms, so the silent waits below do not trigger a reconnect.
-        let w = try RuntimeHarness(endpoint: coord.endpoint, slots: 1, liveness: 10)
-        w.start()
-        defer { w.stop() }
-        let (id, h1) = try coord.handshake(session: "s1", liveness: 10)
-        try coord.expect(.ready)
-        coord.peers[id] = nil   // a coordinator that forgot the worker does not heartbeat it
-        try coord.send(.error(.init(code: "hello-required", message: "who are you?")), to: id)
-        guard case .hello(let h2) = try coord.expect(.hello).message else { return }
-        #expect(h2.nonce != h1.nonce)
-        // A WELCOME for the old nonce is stale: no READY follows it.
-        try coord.send(.welcome(.init(sessionID: "s1", nonce: h1.nonce, heartbeatMs: 50, liveness: 3)), to: id)
-        #expect(try coord.next(within: 200) == nil)
-        try coord.send(.welcome(.init(sessionID: "s2", nonce: h2.nonce, heartbeatMs: 50, liveness: 10)), to: id)
-        coord.peers[id] = "s2"
-        try coord.expect(.ready)
-        // A heartbeat from another coordinator session: HELLO again.
-        coord.peers[id] = nil
-        try coord.send(.heartbeat(.init(sessionID: "s3")), to: id)
-        try coord.expect(.hello)
-        #expect(w.log.contains("stale WELCOME"))
     }
 
     /// An ACK for a job the worker holds but has not finished means "not wanted" (a lease of an
@@ -233,23 +153,6 @@ import Testing
         try coord.send(.assign(next), to: id)
         guard case .result(let r) = try coord.expect(.result).message else { return }
         #expect(r.jobID == next.jobID)
-    }
-
-    /// After a reconnect, hello-required answers to the old connection's messages can arrive
-    /// before the WELCOME (routing-id handover): the worker ignores them and keeps its HELLO.
-    @Test func helloRequiredBeforeWelcomeIsIgnored() throws {
-        let coord = try FakeCoordinator()
-        let w = try RuntimeHarness(endpoint: coord.endpoint, slots: 1, liveness: 20)
-        w.start()
-        defer { w.stop() }
-        let (id, m) = try coord.expect(.hello)
-        guard case .hello(let h) = m else { return }
-        try coord.send(.error(.init(code: "hello-required", message: "unknown worker: send HELLO first")), to: id)
-        try coord.send(.welcome(.init(sessionID: "s1", nonce: h.nonce, heartbeatMs: 50, liveness: 20)), to: id)
-        coord.peers[id] = "s1"
-        let next = try coord.next(within: 2000)
-        #expect(next?.message.command == .ready, "expected READY after the WELCOME, got \(String(describing: next?.message))")
-        #expect(w.log.contains("ignored hello-required before WELCOME"))
     }
 
     /// ERROR duplicate-worker-id ends the worker with an error that says why.

@@ -24,6 +24,12 @@ final class CoordinatorServer {
         var allowedClientKeys: Set<String>?
         /// Most messages drained per round before the store is written.
         var maxBatch = 4096
+        /// Per-job time limit in seconds and retries after a timeout (sweep file `timeout`,
+        /// `timeout_retries`); nil: no limit.
+        var jobTimeout: Double?
+        var timeoutRetries = 0
+        /// How often the steering rules' version is read (pause/resume/cancel from outside).
+        var steeringInterval = 0.25
     }
 
     let configuration: Configuration
@@ -42,8 +48,6 @@ final class CoordinatorServer {
     private var hostOf: [String: String] = [:]
     /// The pid each worker id said hello with: a live id claimed by another host or pid is refused.
     private var pidOf: [String: Int] = [:]
-    /// Results received this round, waiting for their commit.
-    private var inbox: [String: Message.JobResult] = [:]
     private let clock: () -> Double
     /// Counters for logs and benchmarks.
     private(set) var stats = Stats()
@@ -63,6 +67,7 @@ final class CoordinatorServer {
         var workersDead = 0
         var requeued = 0
         var failedJobs = 0
+        var cancelledJobs = 0
     }
 
     /// The bound endpoint (resolves a `:*` or `:0` port to the real one).
@@ -83,8 +88,10 @@ final class CoordinatorServer {
         }
         scheduler = Scheduler(
             configuration: .init(heartbeatInterval: configuration.heartbeatInterval, liveness: configuration.liveness,
-                                 maxAttempts: configuration.maxAttempts, sessionID: sessionID),
-            pending: resume.pending, done: resume.done, failed: resume.failed, priorHolders: resume.priorHolders)
+                                 maxAttempts: configuration.maxAttempts, sessionID: sessionID,
+                                 jobTimeout: configuration.jobTimeout, timeoutRetries: configuration.timeoutRetries),
+            pending: resume.pending, done: resume.done, failed: resume.failed, cancelled: resume.cancelled,
+            priorHolders: resume.priorHolders)
 
         context = try ZMQContext()
         if configuration.curve != nil, let allowed = configuration.allowedClientKeys {
@@ -128,8 +135,30 @@ final class CoordinatorServer {
                 handle(frames, actions: &actions, replies: &replies)
             }
         }
+        actions += try steer(now: clock())
         actions += scheduler.tick(now: clock())
         try apply(actions, replies: replies)
+    }
+
+    /// The steering rules' version last applied, and when it was last read.
+    private var steeringVersion: String?
+    private var steeringReadAt = -Double.infinity
+
+    /// Applies pause, resume and cancel rules written by other processes (Store+Steering.swift)
+    /// when they changed: at most one cheap read every `steeringInterval`.
+    private func steer(now: Double) throws -> [Scheduler.Action] {
+        guard now - steeringReadAt >= configuration.steeringInterval else { return [] }
+        steeringReadAt = now
+        let version = try store.steeringVersion()
+        guard version != steeringVersion else { return [] }
+        steeringVersion = version
+        let steered = try store.steeredJobs()
+        if !steered.paused.isEmpty || scheduler.progress.paused > 0 {
+            logger.info("steering: \(steered.paused.count) job(s) paused, \(steered.cancelled.count) to cancel")
+        }
+        var actions = scheduler.cancel(steered.cancelled, now: now)
+        actions += scheduler.setPaused(steered.paused, now: now)
+        return actions
     }
 
     /// Last time each kind of refused handshake was logged, and how many came since: a refused
@@ -221,11 +250,7 @@ final class CoordinatorServer {
             actions += scheduler.heartbeat(worker: worker, running: hb.running, now: now)
             if let free = hb.free { actions += scheduler.credit(worker: worker, free: free, now: now) }
         case .result(let r):
-            let a = scheduler.result(worker: worker, jobID: r.jobID, leaseID: r.leaseID, now: now)
-            if a.contains(where: { if case .commitResult = $0 { return true } else { return false } }) {
-                inbox[r.jobID] = r
-            }
-            actions += a
+            actions += scheduler.result(worker: worker, r, now: now)
         case .failure(let f):
             logger.warning("job \(f.jobID) failed on \(worker): \(f.error)")
             actions += scheduler.failure(worker: worker, jobID: f.jobID, leaseID: f.leaseID, message: f.error,
@@ -236,7 +261,7 @@ final class CoordinatorServer {
             routeOf[worker] = nil; workerOf[routing] = nil
         case .hello:
             break // handled above
-        case .welcome, .assign, .ack, .error:
+        case .welcome, .assign, .ack, .error, .cancel:
             scheduler.touch(worker: worker, now: now)
             replies.append((routing, .error(.init(code: ProtocolError.Code.unexpectedCommand.rawValue,
                                                   message: "\(message.command) is not sent by workers",
@@ -246,85 +271,64 @@ final class CoordinatorServer {
 
     // MARK: Outgoing
 
-    /// Applies a round's actions. Order: replies and every message that needs no durability
-    /// (ASSIGN, heartbeats, errors) leave first, so workers start at once; then every store change
-    /// of the round in ONE transaction (one fsync); then the ACKs, which must not leave before the
-    /// results they acknowledge are durable. A lease need not be durable before its ASSIGN: after a
-    /// crash every leased job goes back to pending anyway (`Store.resumeState`).
+    /// Executes a round's plan (`RoundPlan`). Order: replies and every message that needs no
+    /// durability (ASSIGN, heartbeats, errors) leave first, so workers start at once; then every
+    /// store change of the round in ONE transaction (one fsync); then the ACKs, which must not
+    /// leave before the results they acknowledge are durable. A lease need not be durable before
+    /// its ASSIGN: after a crash every leased job goes back to pending anyway (`Store.resumeState`).
     private func apply(_ actions: [Scheduler.Action], replies: [(Data, Message)]) throws {
         for (routing, m) in replies { send(m, to: routing) }
-
-        // One read for the specs of all of the round's assignments.
-        let assigned = actions.compactMap { a -> String? in
-            if case let .assign(jobID, _, _, _) = a { return jobID } else { return nil }
-        }
+        let assigned = RoundPlan.jobsToSend(actions)
         let specs = assigned.isEmpty ? [:] : try store.specs(for: assigned)
-
-        var ops: [StoreOp] = []
-        var acks: [(worker: String, jobID: String)] = []
-        for a in actions {
-            switch a {
-            case let .assign(jobID, worker, leaseID, deadline):
-                ops.append(.lease(LeaseGrant(jobID: jobID, leaseID: leaseID, worker: worker)))
-                guard let spec = specs[jobID] else {
-                    logger.error("job \(jobID) has no spec in the store")
-                    continue
-                }
-                let ms = Int(max(0, deadline - clock()) * 1000)
-                send(.assign(.init(jobID: jobID, leaseID: leaseID, spec: spec, leaseMs: ms)), toWorker: worker)
-            case let .commitResult(jobID, leaseID, worker):
-                if let r = inbox[jobID] {
-                    var prov = r.provenance
-                    if prov.host.isEmpty { prov.host = hostOf[prov.workerID] ?? "" }
-                    ops.append(.result(ResultCommit(jobID: jobID, leaseID: leaseID, outcome: r.outcome, provenance: prov)))
-                }
-                acks.append((worker, jobID))
-            case let .ack(worker, jobID, reason):
-                switch reason {
-                case .duplicate: stats.duplicates += 1
-                case .late: stats.lateResults += 1
-                case .refused:
-                    stats.refusedResults += 1
-                    logger.warning("refused RESULT for job \(jobID) from \(worker): it never held the job's lease (not stored)")
-                case .stale:
-                    logger.info("worker \(worker) still holds job \(jobID), which is stored or failed: told to drop it")
-                }
-                acks.append((worker, jobID))
-            case let .requeue(jobID, reason):
-                stats.requeued += 1
-                if case let .failed(message, _) = reason {
-                    ops.append(.failure(jobID: jobID, message: message, final: false))
-                } else {
-                    ops.append(.requeue(jobID: jobID))
-                }
-            case let .markFailed(jobID, error):
-                stats.failedJobs += 1
-                logger.error("job \(jobID) failed for good: \(error)")
-                ops.append(.failure(jobID: jobID, message: error, final: true))
-            case let .workerDead(worker):
-                stats.workersDead += 1
-                logger.warning("worker \(worker) is silent past liveness: declared dead, its jobs requeued")
-                if let r = routeOf.removeValue(forKey: worker) { workerOf[r] = nil }
-            case let .sendHeartbeat(worker):
-                send(.heartbeat(.init(sessionID: sessionID)), toWorker: worker)
-            case let .reject(worker, .unknownJob(jobID)):
-                // PROTOCOL.md 8.3: a RESULT or FAILURE for a job that is not ours is ACKed, so the
-                // worker forgets it instead of resending it after every WELCOME.
-                logger.warning("worker \(worker) reported job \(jobID), which is not in this sweep: acknowledged, not stored")
-                acks.append((worker, jobID))
-            case let .reject(worker, reason):
-                let (code, text) = describe(reason)
-                send(.error(.init(code: code, message: text)), toWorker: worker)
+        let plan = RoundPlan(actions, specs: specs, hostOf: hostOf, sessionID: sessionID, now: clock())
+        for step in plan.beforeCommit {
+            switch step {
+            case let .send(worker, m): send(m, toWorker: worker)
+            case let .forget(worker): if let r = routeOf.removeValue(forKey: worker) { workerOf[r] = nil }
             }
         }
-        if !ops.isEmpty {
-            let report = try store.apply(ops)
+        for note in plan.notes { record(note) }
+        if !plan.writes.isEmpty {
+            let report = try store.apply(plan.writes)
             stats.resultsCommitted += report.committed.count
-            for id in report.committed where inbox[id]?.outcome.status == .diverged { stats.divergedCommitted += 1 }
+            let committed = Set(report.committed)
+            for case let .result(r) in plan.writes where r.outcome.status == .diverged && committed.contains(r.jobID) {
+                stats.divergedCommitted += 1
+            }
             stats.duplicates += report.duplicates.count
         }
-        inbox.removeAll(keepingCapacity: true)
-        for (worker, jobID) in acks { send(.ack(.init(jobID: jobID)), toWorker: worker) }
+        for (worker, jobID) in plan.acksAfterCommit { send(.ack(.init(jobID: jobID)), toWorker: worker) }
+    }
+
+    /// Counters and log lines for a plan's notes.
+    private func record(_ note: RoundPlan.Note) {
+        switch note {
+        case .duplicateResult: stats.duplicates += 1
+        case .lateResult: stats.lateResults += 1
+        case let .refusedResult(worker, jobID):
+            stats.refusedResults += 1
+            logger.warning("refused RESULT for job \(jobID) from \(worker): it never held the job's lease (not stored)")
+        case let .staleJob(worker, jobID):
+            logger.info("worker \(worker) still holds job \(jobID), which is stored or failed: told to drop it")
+        case .requeued: stats.requeued += 1
+        case let .stopped(jobID, worker, reason):
+            logger.info("job \(jobID) \(reason): told \(worker) to stop it")
+        case let .cancelled(jobID):
+            stats.cancelledJobs += 1
+            logger.info("job \(jobID) cancelled")
+        case let .failedForGood(jobID, error):
+            stats.failedJobs += 1
+            logger.error("job \(jobID) failed for good: \(error)")
+        case let .workerDead(worker):
+            stats.workersDead += 1
+            logger.warning("worker \(worker) is silent past liveness: declared dead, its jobs requeued")
+        case let .missingSpec(jobID):
+            logger.error("job \(jobID) has no spec in the store")
+        case let .unknownJob(worker, jobID):
+            // PROTOCOL.md 8.3: a RESULT or FAILURE for a job that is not ours is ACKed, so the
+            // worker forgets it instead of resending it after every WELCOME.
+            logger.warning("worker \(worker) reported job \(jobID), which is not in this sweep: acknowledged, not stored")
+        }
     }
 
     /// Says goodbye to every known worker (they exit or wait for a new session).
@@ -345,14 +349,6 @@ final class CoordinatorServer {
             logger.debug("cannot send \(m.command) to \(hex(routing)): \(e)")
         } catch {
             logger.warning("send \(m.command) failed: \(error)")
-        }
-    }
-
-    private func describe(_ r: Scheduler.RejectReason) -> (String, String) {
-        switch r {
-        case .unknownWorker: return (ProtocolError.Code.helloRequired.rawValue, "unknown worker: send HELLO first")
-        case .unknownJob(let id): return (ProtocolError.Code.unexpectedCommand.rawValue, "job \(id) is not part of this sweep")
-        case .badHello(let m): return (ProtocolError.Code.malformedBody.rawValue, m)
         }
     }
 }

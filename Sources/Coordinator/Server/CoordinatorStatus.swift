@@ -18,25 +18,31 @@ struct CoordinatorStatus: Codable, Equatable {
 }
 
 extension Store {
-    private static let createStatus = """
-        CREATE TABLE IF NOT EXISTS coordinator_status (
-            id INTEGER PRIMARY KEY CHECK (id = 1),
-            body TEXT NOT NULL)
-        """
-
-    func writeStatus(_ s: CoordinatorStatus) throws {
-        let body = String(decoding: try JSON.encode(s), as: UTF8.self)
-        try pool.write { db in
-            try db.execute(sql: Self.createStatus)
-            try db.execute(sql: "INSERT OR REPLACE INTO coordinator_status (id, body) VALUES (1, ?)", arguments: [body])
+    /// Replaces the status row (the table is made by the `v2-coordinator-status` migration).
+    func writeStatus(_ s: CoordinatorStatus) throws(StoreError) {
+        let body: String
+        do { body = String(decoding: try JSON.encode(s), as: UTF8.self) } catch {
+            throw StoreError(.write, "encode the coordinator status for \(file)", underlying: String(describing: error))
+        }
+        try StoreError.wrap(.write, "write the coordinator status to \(file)") {
+            try pool.write { db in
+                try db.execute(sql: "INSERT OR REPLACE INTO coordinator_status (id, body) VALUES (1, ?)", arguments: [body])
+            }
         }
     }
 
-    func readStatus() throws -> CoordinatorStatus? {
-        let body: String? = try pool.read { db in
-            guard try db.tableExists("coordinator_status") else { return nil }
-            return try String.fetchOne(db, sql: "SELECT body FROM coordinator_status WHERE id = 1")
+    /// The last status a coordinator wrote, or nil. A reader opens without migrating, so a
+    /// store of the v1 schema that no coordinator ran on may lack the table: nil then too.
+    func readStatus() throws(StoreError) -> CoordinatorStatus? {
+        let body: String? = try StoreError.wrap(.read, "read the coordinator status of \(file)") {
+            try pool.read { db in
+                guard try db.tableExists("coordinator_status") else { return nil }
+                return try String.fetchOne(db, sql: "SELECT body FROM coordinator_status WHERE id = 1")
+            }
         }
-        return try body.map { try JSON.decode(CoordinatorStatus.self, from: Data($0.utf8)) }
+        guard let body else { return nil }
+        do { return try JSON.decode(CoordinatorStatus.self, from: Data(body.utf8)) } catch {
+            throw StoreError(.corrupt, "the coordinator status of \(file) does not decode", underlying: String(describing: error))
+        }
     }
 }

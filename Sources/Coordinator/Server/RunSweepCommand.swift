@@ -91,8 +91,33 @@ struct RunSweepCommand: ParsableCommand {
         }
         let storePath = store ?? "results/\(sweepDef.name).sqlite"
         let reportDir = report ?? "results/\(sweepDef.name)-report"
-        try FileManager.default.createDirectory(at: URL(fileURLWithPath: storePath).deletingLastPathComponent(),
-                                                withIntermediateDirectories: true)
+        var config = try serverConfiguration()
+        config.jobTimeout = sweepDef.timeout
+        config.timeoutRetries = sweepDef.timeoutRetries
+        // One coordinator per store, held until this process ends (StoreLock).
+        let (lock, db) = try Self.openStore(storePath, for: sweepDef, logger: logger)
+        defer { withExtendedLifetime(lock) {} }
+        let server = try CoordinatorServer(configuration: config, store: db, logger: logger)
+        logger.info("listening on \(server.endpoint), session \(server.sessionID)")
+        if let keys = config.curve { logger.info("CURVE on; workers need --curve-server-key \(keys.publicKey)") }
+
+        let stop = StopFlag()
+        stop.install()
+        // Local workers end with this process: stopped here on every way out of `run` (errors
+        // included), and by the kernel when it dies otherwise (the worker's --parent-pid).
+        let locals = LocalWorkers()
+        defer { locals.stop() }
+        try startLocalWorkers(locals, server: server, logger: logger)
+
+        let reporter = ReportRefresher(storePath: storePath, outDir: reportDir, logger: logger)
+        try serve(server, store: db, reporter: reporter, until: stop, logger: logger)
+        try shutdown(server, store: db, locals: locals, reporter: reporter, stopped: stop.isSet, logger: logger)
+        if stop.isSet { throw ExitCode(130) }
+    }
+
+    /// The server's settings from the options: bind endpoint and its policy, CURVE keys and the
+    /// worker whitelist, heartbeat, liveness and retries.
+    func serverConfiguration() throws -> CoordinatorServer.Configuration {
         var curve: CurveKeys?
         if let f = curveSecretFile {
             let secret = try String(contentsOfFile: f, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
@@ -102,17 +127,6 @@ struct RunSweepCommand: ParsableCommand {
         do { try BindPolicy.check(endpoint: bind, hasCurveKeys: curve != nil, insecure: insecure) } catch {
             throw ValidationError("\(error)")
         }
-
-        // One coordinator per store, held until this process ends (StoreLock).
-        let lock = try StoreLock(storePath: storePath)
-        defer { withExtendedLifetime(lock) {} }
-        let db = try Store(path: storePath)
-        // A damaged store is refused before anything runs on it, with the way out.
-        try db.requireWhole()
-        warnIfMixing(sweepDef, in: db, logger: logger)
-        let added = try db.addJobs(sweepDef.jobs, sweepName: sweepDef.name, definition: sweepDef.definitionText)
-        logger.info("sweep \(sweepDef.name): \(sweepDef.jobs.count) jobs (\(added) new) in \(storePath)")
-
         var config = CoordinatorServer.Configuration(bind: bind.text)
         config.ipv6 = bind.needsIPv6
         config.heartbeatInterval = Double(heartbeatMs) / 1000
@@ -124,35 +138,42 @@ struct RunSweepCommand: ParsableCommand {
                 .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && !$0.hasPrefix("#") }
             config.allowedClientKeys = Set(keys)
         }
-        let server = try CoordinatorServer(configuration: config, store: db, logger: logger)
-        logger.info("listening on \(server.endpoint), session \(server.sessionID)")
-        if let keys = curve { logger.info("CURVE on; workers need --curve-server-key \(keys.publicKey)") }
+        return config
+    }
 
-        let stop = StopFlag()
-        stop.install()
+    /// Takes the store's lock, opens (or creates) the store, refuses a damaged one, and adds the
+    /// sweep's jobs (insert-or-ignore: a second run adds nothing).
+    static func openStore(_ path: String, for sweep: Sweep, logger: Logger) throws -> (StoreLock, Store) {
+        try FileManager.default.createDirectory(at: URL(fileURLWithPath: path).deletingLastPathComponent(),
+                                                withIntermediateDirectories: true)
+        let lock = try StoreLock(storePath: path)
+        let db = try Store(path: path)
+        // A damaged store is refused before anything runs on it, with the way out.
+        try db.requireWhole()
+        warnIfMixing(sweep, in: db, logger: logger)
+        let added = try db.addJobs(sweep.jobs, sweepName: sweep.name, definition: sweep.definitionText)
+        logger.info("sweep \(sweep.name): \(sweep.jobs.count) jobs (\(added) new) in \(path)")
+        return (lock, db)
+    }
 
-        // Local workers end with this process: stopped here on every way out of `run` (errors
-        // included), and by the kernel when it dies otherwise (the worker's --parent-pid).
-        let locals = LocalWorkers()
-        defer { locals.stop() }
-        if localWorkers > 0 {
-            let slots = workerSlots ?? max(1, ProcessInfo.processInfo.activeProcessorCount / localWorkers)
-            let endpoint = server.endpoint.replacingOccurrences(of: "0.0.0.0", with: "127.0.0.1")
-            try locals.start(count: localWorkers, endpoint: endpoint, slots: slots,
-                             extraArguments: ["--heartbeat-ms", String(heartbeatMs)])
-            let pids = locals.processes.map { String($0.processIdentifier) }.joined(separator: ", ")
-            logger.info("started \(localWorkers) local workers with \(slots) slots each (pids \(pids))")
-        }
+    /// `--local-workers` processes on the server's loopback endpoint.
+    func startLocalWorkers(_ locals: LocalWorkers, server: CoordinatorServer, logger: Logger) throws {
+        guard localWorkers > 0 else { return }
+        let slots = workerSlots ?? max(1, ProcessInfo.processInfo.activeProcessorCount / localWorkers)
+        let endpoint = server.endpoint.replacingOccurrences(of: "0.0.0.0", with: "127.0.0.1")
+        try locals.start(count: localWorkers, endpoint: endpoint, slots: slots,
+                         extraArguments: ["--heartbeat-ms", String(heartbeatMs)])
+        let pids = locals.processes.map { String($0.processIdentifier) }.joined(separator: ", ")
+        logger.info("started \(localWorkers) local workers with \(slots) slots each (pids \(pids))")
+    }
 
+    /// Rounds until the sweep is over (or a signal), with the progress line, the status row
+    /// for `status` and the report refreshed on `RunClock`'s schedule.
+    func serve(_ server: CoordinatorServer, store db: Store, reporter: ReportRefresher, until stop: StopFlag, logger: Logger) throws {
         let divergedBefore = (try? db.counts().diverged) ?? 0
         var printer = ProgressPrinter()
         var rate = RateMeter()
-        let start = MonotonicTime.seconds()
-        var lastReport = start
-        var lastStatus = -Double.infinity
-        var finishedAt: Double?
-        let reporter = ReportRefresher(storePath: storePath, outDir: reportDir, logger: logger)
-
+        var clock = RunClock(start: MonotonicTime.seconds(), reportEvery: reportEvery, stay: stay)
         while !stop.isSet {
             try server.round(timeout: 0.05)
             let now = MonotonicTime.seconds()
@@ -160,28 +181,30 @@ struct RunSweepCommand: ParsableCommand {
             rate.record(now: now, finished: p.done + p.failed)
             let snap = ProgressSnapshot(total: p.total, done: p.done, running: p.running, pending: p.pending,
                                         failed: p.failed, diverged: divergedBefore + server.stats.divergedCommitted,
-                                        workersAlive: p.workersAlive,
-                                        jobsPerMinute: rate.perMinute)
+                                        workersAlive: p.workersAlive, jobsPerMinute: rate.perMinute)
             printer.show(snap, now: now)
-            if now - lastStatus >= 1 {
-                lastStatus = now
+            let due = clock.after(round: p, now: now)
+            if due.status {
                 try? db.writeStatus(CoordinatorStatus(pid: Int(getpid()), endpoint: server.endpoint,
                                                       sessionID: server.sessionID, workersAlive: p.workersAlive,
                                                       running: p.running, jobsPerMinute: rate.perMinute,
                                                       updatedAt: Date().timeIntervalSince1970, finished: p.isFinished))
             }
-            if now - lastReport >= reportEvery { lastReport = now; reporter.refresh() }
-            if p.isFinished {
-                if finishedAt == nil {
-                    finishedAt = now
-                    printer.show(snap, now: now, force: true)
-                    logger.info("sweep finished: \(p.done) done, \(p.failed) failed in \(String(format: "%.1f", now - start)) s")
-                }
-                if !stay, now - finishedAt! >= 0.2 { break } // let the last ACKs leave
+            if due.report { reporter.refresh() }
+            if due.finishedNow {
+                printer.show(snap, now: now, force: true)
+                logger.info("sweep finished: \(p.done) done, \(p.failed) failed in \(String(format: "%.1f", now - clock.start)) s")
             }
+            if due.stop { break }
         }
-        if stop.isSet { logger.info("stopping on signal; unfinished jobs stay queued in the store") }
-        server.disconnectAll(reason: stop.isSet ? "coordinator stopping" : "sweep finished")
+    }
+
+    /// Says goodbye to the workers, takes their hand-backs, stops local workers, writes the
+    /// final status and the report, and prints the results table.
+    func shutdown(_ server: CoordinatorServer, store db: Store, locals: LocalWorkers, reporter: ReportRefresher,
+                  stopped: Bool, logger: Logger) throws {
+        if stopped { logger.info("stopping on signal; unfinished jobs stay queued in the store") }
+        server.disconnectAll(reason: stopped ? "coordinator stopping" : "sweep finished")
         _ = try? server.round(timeout: 0.1) // take hand-backs that arrive at once
         locals.stop()
         try? db.writeStatus(CoordinatorStatus(pid: Int(getpid()), endpoint: server.endpoint, sessionID: server.sessionID,
@@ -194,15 +217,50 @@ struct RunSweepCommand: ParsableCommand {
         let s = server.stats
         logger.info("messages \(s.messagesIn), results \(s.resultsCommitted), duplicates \(s.duplicates), late \(s.lateResults), refused \(s.refusedResults), malformed \(s.malformed), workers lost \(s.workersDead)")
         // The results table, so a finished run shows what it found without opening a file.
-        if let md = try? String(contentsOfFile: reportDir + "/summary.md", encoding: .utf8) {
+        if let md = try? String(contentsOfFile: reporter.outDir + "/summary.md", encoding: .utf8) {
             let table = md.split(separator: "\n").filter { $0.hasPrefix("|") || $0.hasPrefix("## ") || $0.hasPrefix("Optimal") }
             if table.contains(where: { $0.hasPrefix("|") }) { print(table.joined(separator: "\n")) }
         }
         if let e = reportError {
-            throw CoordinatorError.setup("the report into \(reportDir) failed: \(e)")
+            throw CoordinatorError.setup("the report into \(reporter.outDir) failed: \(e)")
         }
-        print("report: \(reportDir)")
-        if stop.isSet { throw ExitCode(130) }
+        print("report: \(reporter.outDir)")
+    }
+}
+
+/// When the run loop writes its status row (every second), refreshes the report (every
+/// `reportEvery` s), and stops: 0.2 s after the sweep finished, so the last ACKs leave, unless
+/// `stay`. Pure: time passed in (`RunClockTests`).
+struct RunClock {
+    struct Due: Equatable {
+        var status = false
+        var report = false
+        /// The sweep finished in this round (first time).
+        var finishedNow = false
+        var stop = false
+    }
+
+    let start: Double
+    let reportEvery: Double
+    let stay: Bool
+    private var lastStatus = -Double.infinity
+    private var lastReport: Double
+    private(set) var finishedAt: Double?
+
+    init(start: Double, reportEvery: Double, stay: Bool) {
+        self.start = start; self.reportEvery = reportEvery; self.stay = stay
+        lastReport = start
+    }
+
+    mutating func after(round p: Scheduler.Progress, now: Double) -> Due {
+        var due = Due()
+        if now - lastStatus >= 1 { lastStatus = now; due.status = true }
+        if now - lastReport >= reportEvery { lastReport = now; due.report = true }
+        if p.isFinished {
+            if finishedAt == nil { finishedAt = now; due.finishedNow = true }
+            if !stay, now - finishedAt! >= 0.2 { due.stop = true }
+        }
+        return due
     }
 }
 

@@ -37,8 +37,8 @@ public struct NoopSpec: Codable, Hashable, Sendable {
         kind: .noop, payload: "noop", fields: fields, required: ["token"],
         blank: NoopSpec(token: 0), extract: \.noop, wrap: { JobSpec(noop: $0) },
         check: { _ in },
-        run: { n, _, _ in
-            if let ms = n.sleepMilliseconds, ms > 0 { Thread.sleep(forTimeInterval: Double(ms) / 1000) }
+        run: { n, context, _ in
+            if let ms = n.sleepMilliseconds, ms > 0 { try JobExecutor.sleep(milliseconds: ms, cancellation: context.cancellation) }
             if n.fail == true { throw NoopFailure(token: n.token) }
             return JobOutcome(metrics: [Metric.token: Double(n.token)].byName)
         },

@@ -61,7 +61,7 @@ extension SyntheticSpec {
         kind: .synthetic, payload: "synthetic", fields: fields, required: ["model", "hidden"],
         blank: SyntheticSpec(model: .rnn, hidden: 1), extract: \.synthetic, wrap: { JobSpec(synthetic: $0) },
         check: { try $0.checkAcrossFields() },
-        run: { spec, _, progress in try SyntheticExperiment.run(spec, progress: progress) },
+        run: { spec, context, progress in try SyntheticExperiment.run(spec, cancellation: context.cancellation, progress: progress) },
         summary: \.summary)
 
     /// The checks that involve more than one field (each field's own range is in `fields`).

@@ -12,4 +12,16 @@ public enum JobExecutor {
         try spec.validate()
         return try spec.schema.run(spec, context: context, progress: progress)
     }
+
+    /// Sleeps in 10 ms steps, stopping with `JobCancelled` once cancelled.
+    static func sleep(milliseconds ms: Int, cancellation: Cancellation?) throws(JobCancelled) {
+        guard let cancellation else { Thread.sleep(forTimeInterval: Double(ms) / 1000); return }
+        let end = MonotonicTime.seconds() + Double(ms) / 1000
+        while true {
+            try cancellation.check()
+            let left = end - MonotonicTime.seconds()
+            if left <= 0 { return }
+            Thread.sleep(forTimeInterval: min(left, 0.01))
+        }
+    }
 }

@@ -16,14 +16,24 @@ public enum Trainer {
                              train: SequenceSet, test: SequenceSet, preferReferenceKernel: Bool = false,
                              progress: (String) -> Void = { _ in },
                              afterEpoch: ((Int, [Float]) -> Void)? = nil) -> TrainingResult {
+        // Never cancelled: the same loop without a flag to check.
+        try! Trainer.train(shape: shape, initialParams: initialParams, config: config, train: train, test: test,
+                   preferReferenceKernel: preferReferenceKernel, cancellation: nil, progress: progress, afterEpoch: afterEpoch)
+    }
+
+    /// As above; throws `JobCancelled` before the next batch once `cancellation` is set.
+    public static func train(shape: ModelShape, initialParams: [Float], config: TrainingConfig,
+                             train: SequenceSet, test: SequenceSet, preferReferenceKernel: Bool = false,
+                             cancellation: Cancellation?,
+                             progress: (String) -> Void = { _ in },
+                             afterEpoch: ((Int, [Float]) -> Void)? = nil) throws(JobCancelled) -> TrainingResult {
         precondition(train.steps == test.steps && initialParams.count == shape.parameterCount)
-        let T = train.steps, p = shape.inputs, q = shape.outputs, B = config.batchSize
+        let T = train.steps, q = shape.outputs, B = config.batchSize
         let kernel = KernelFactory.make(shape: shape, steps: T, maxBatch: B, preferReference: preferReferenceKernel)
         var params = initialParams
         var grad = [Float](repeating: 0, count: shape.parameterCount)
         var optimizer = Optimizer(kind: config.optimizer, learningRate: config.learningRate, parameterCount: params.count,
                                   epsilon: config.optimizerEpsilon)
-        var bx = [Float](repeating: 0, count: T * B * p), by = [Float](repeating: 0, count: T * B * q)
         let evaluator = Evaluator(set: test, kernel: kernel, batch: B)
         let baseline = max(train.totalSumOfSquares / Double(train.count * T * q), 1e-12)
         let wSlot = shape.cell == .relu ? shape.slot("W") : nil
@@ -35,34 +45,14 @@ public enum Trainer {
         var goodParams = params, goodState = optimizer.state
         let constraint = config.constraint
         let divergenceGuard = DivergenceGuard(lrFactor: config.guardLRFactor, maxEvents: config.guardMaxEvents)
+        var pass = EpochPass(kernel: kernel, train: train, config: config, baseline: baseline, w: wSlot)
         var epoch = 1
         while epoch <= config.epochs {
-            var order = Array(0..<train.count)
-            var rng = Xoshiro256(seed: config.shuffleSeed, stream: "shuffle", index: UInt64(epoch))
-            rng.shuffle(&order)
-            var failure: String?
             var sseSum = 0.0
-            var start = 0, batchIndex = 0
-            while start < train.count {
-                let idx = order[start..<min(start + B, train.count)]
-                batchIndex += 1
-                train.gather(idx, x: &bx, y: &by)
-                let scale = 1 / Float(idx.count * T * q)
-                let sse = kernel.run(params: params, x: bx, y: by, batch: idx.count, scale: scale, grad: &grad)
-                let mse = sse / Double(idx.count * T * q)
-                if !mse.isFinite || mse > config.explodeFactor * baseline {
-                    failure = "batch \(batchIndex) loss \(mse)"; break
-                }
-                let norm = config.clipNorm.map { clipGlobalNorm(&grad, maxNorm: $0) } ?? gradientNorm(grad)
-                if !norm.isFinite { failure = "batch \(batchIndex) gradient norm \(norm)"; break }
-                optimizer.step(params: &params, grad: grad)
-                if let w = wSlot, constraint != .none {
-                    do { try applyConstraint(constraint, to: &params, slot: w) } catch {
-                        failure = "batch \(batchIndex) projection failed (\(error))"; break
-                    }
-                }
-                sseSum += sse
-                start += B
+            var failure: String?
+            switch try pass.run(epoch: epoch, params: &params, grad: &grad, optimizer: &optimizer, cancellation: cancellation) {
+            case .success(let sse): sseSum = sse
+            case .failure(let bad): failure = bad.description
             }
             var eval = (mse: Double.nan, r2: Double.nan)
             if failure == nil {
@@ -128,6 +118,60 @@ public enum Trainer {
     }
 
     static func fmt(_ x: Double) -> String { String(format: "%.5f", x) }
+}
+
+/// One epoch of training: the set shuffled by (seed, epoch), then for each mini-batch the
+/// forward/backward kernel, the loss check, gradient clipping, the optimizer step and the
+/// recurrent constraint. Owns the batch buffers; returns the summed SSE of the epoch, or why it
+/// is bad (for the divergence guard, which undoes it).
+struct EpochPass {
+    struct Bad: Error, CustomStringConvertible { var description: String }
+
+    let kernel: SequenceKernel
+    let train: SequenceSet
+    let config: TrainingConfig
+    /// The training targets' variance: a batch MSE above `explodeFactor` x this is an explosion.
+    let baseline: Double
+    /// The recurrent matrix the constraint applies to (nil: none).
+    let w: TensorSlot?
+    private var bx: [Float], by: [Float]
+
+    init(kernel: SequenceKernel, train: SequenceSet, config: TrainingConfig, baseline: Double, w: TensorSlot?) {
+        self.kernel = kernel; self.train = train; self.config = config; self.baseline = baseline; self.w = w
+        bx = [Float](repeating: 0, count: train.steps * config.batchSize * train.inputs)
+        by = [Float](repeating: 0, count: train.steps * config.batchSize * train.outputs)
+    }
+
+    mutating func run(epoch: Int, params: inout [Float], grad: inout [Float], optimizer: inout Optimizer,
+                      cancellation: Cancellation? = nil) throws(JobCancelled) -> Result<Double, Bad> {
+        let T = train.steps, q = train.outputs, B = config.batchSize
+        var order = Array(0..<train.count)
+        var rng = Xoshiro256(seed: config.shuffleSeed, stream: "shuffle", index: UInt64(epoch))
+        rng.shuffle(&order)
+        var sseSum = 0.0
+        var start = 0, batchIndex = 0
+        while start < train.count {
+            let idx = order[start..<min(start + B, train.count)]
+            batchIndex += 1
+            try cancellation?.check()
+            train.gather(idx, x: &bx, y: &by)
+            let scale = 1 / Float(idx.count * T * q)
+            let sse = kernel.run(params: params, x: bx, y: by, batch: idx.count, scale: scale, grad: &grad)
+            let mse = sse / Double(idx.count * T * q)
+            if !mse.isFinite || mse > config.explodeFactor * baseline { return .failure(Bad(description: "batch \(batchIndex) loss \(mse)")) }
+            let norm = config.clipNorm.map { clipGlobalNorm(&grad, maxNorm: $0) } ?? Trainer.gradientNorm(grad)
+            if !norm.isFinite { return .failure(Bad(description: "batch \(batchIndex) gradient norm \(norm)")) }
+            optimizer.step(params: &params, grad: grad)
+            if let w, config.constraint != .none {
+                do { try Trainer.applyConstraint(config.constraint, to: &params, slot: w) } catch {
+                    return .failure(Bad(description: "batch \(batchIndex) projection failed (\(error))"))
+                }
+            }
+            sseSum += sse
+            start += B
+        }
+        return .success(sseSum)
+    }
 }
 
 /// Test-set evaluation: the set is cut into batch-major chunks once; each call is
