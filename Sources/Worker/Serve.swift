@@ -84,7 +84,11 @@ enum ServeCommand {
             // One dataset cache per process: every job slot shares one copy of a dataset.
             let jobContext = JobContext(datasets: DatasetCache(), checkpointDirectory: options.checkpointDir)
             let runtime = try WorkerRuntime(config: config, context: context,
-                                            execute: { spec, progress in try JobExecutor.run(spec, context: jobContext, progress: progress) },
+                                            execute: { spec, cancellation, progress in
+                                                var context = jobContext
+                                                context.cancellation = cancellation
+                                                return try JobExecutor.run(spec, context: context, progress: progress)
+                                            },
                                             log: log)
             // Weak: the runtime (and with it the context) must die when this closure ends,
             // so the context's termination flushes DISCONNECT before the process exits.

@@ -25,7 +25,8 @@ final class WorkerRuntime: @unchecked Sendable {
     private var handshakes: HandshakeMonitor?
     private var end: Result<WorkerExit, WorkerError>?
 
-    init(config: WorkerConfiguration, context: ZMQContext, execute: @escaping JobExecute = { spec, progress in try JobExecutor.run(spec, progress: progress) },
+    init(config: WorkerConfiguration, context: ZMQContext, execute: @escaping JobExecute = { spec, cancellation, progress in
+             try JobExecutor.run(spec, context: JobContext(cancellation: cancellation), progress: progress) },
          now: @escaping @Sendable () -> Double = { MonotonicTime.seconds() }, log: @escaping @Sendable (String) -> Void) throws {
         precondition(config.slots >= 1)
         self.config = config
@@ -95,6 +96,7 @@ final class WorkerRuntime: @unchecked Sendable {
             case .send(let m):
                 if !send(m) { try perform(session.sendFailed(m, now: now())) }
             case .startJob(let a): runner.start(a)
+            case .cancelJob(let id): runner.cancel(id)
             case .reconnect: closeSocket(linger: 0)
             case .close(let ms): closeSocket(linger: ms)
             case .exit(let e): end = .success(e)

@@ -21,6 +21,9 @@ struct WorkerSession {
         case send(Message)
         /// Run the job on a thread; report its end with `jobFinished`.
         case startJob(Message.Assign)
+        /// Ask a running job to stop (cooperative: it ends at its next check); its end still
+        /// comes through `jobFinished`, and is not reported.
+        case cancelJob(String)
         /// Close the connection now; `tick` says `.connect` once `seconds` have passed.
         case reconnect(after: Double)
         /// Close the connection, letting queued messages leave for `lingerMs` (shutdown).
@@ -56,7 +59,7 @@ struct WorkerSession {
     /// Finished results kept until ACKed, with when each was last sent.
     private var unacked: [String: (result: Message.JobResult, sentAt: Double?)] = [:]
     private(set) var unackedOrder: [String] = []
-    /// Running jobs the coordinator said it does not want (ACK before a result):
+    /// Running jobs the coordinator said it does not want (ACK before a result, or CANCEL):
     /// their results are discarded.
     private(set) var unwanted: Set<String> = []
     /// FAILUREs not yet sent (no session when the job failed).
@@ -167,6 +170,9 @@ struct WorkerSession {
             } else {
                 dropUnwanted(a.jobID, why: "the coordinator does not want it", into: &out)
             }
+        case .cancel(let c):
+            guard sessionID != nil else { return [.log("ignored CANCEL before WELCOME")] }
+            for id in c.jobs { cancel(id, reason: c.reason, into: &out) }
         case .heartbeat(let h):
             if let theirs = h.sessionID, let ours = sessionID, theirs != ours {
                 out.append(.log("coordinator session changed (\(ours) -> \(theirs)): it restarted; saying HELLO again"))
@@ -194,8 +200,10 @@ struct WorkerSession {
         } else {
             report(job, now: t, into: &out)
         }
-        if !backlog.isEmpty {
-            startJob(backlog.removeFirst(), into: &out)
+        // The first queued job not still running (a job assigned again while its stopped run
+        // ended waits for that run to end).
+        if let i = backlog.firstIndex(where: { running[$0.jobID] == nil }) {
+            startJob(backlog.remove(at: i), into: &out)
         } else if sessionID != nil, freeSlots > 0 {
             // The current count, not an increment (PROTOCOL.md 7.2).
             out.append(.send(.ready(.init(credit: freeSlots))))
@@ -312,6 +320,13 @@ struct WorkerSession {
     }
 
     private mutating func onAssign(_ a: Message.Assign, now t: Double, into out: inout [Action]) {
+        if running[a.jobID] != nil, unwanted.contains(a.jobID), !backlog.contains(where: { $0.jobID == a.jobID }) {
+            // Assigned again (a retry after a time limit) while its stopped run is still ending:
+            // run it once that run is gone.
+            out.append(.log("ASSIGN of \(a.jobID.prefix(8)) while its cancelled run ends: queued"))
+            backlog.append(a)
+            return
+        }
         if running[a.jobID] != nil || backlog.contains(where: { $0.jobID == a.jobID }) {
             out.append(.log("ignored duplicate ASSIGN of \(a.jobID), already held"))
             return
@@ -345,6 +360,22 @@ struct WorkerSession {
             if sessionID != nil, freeSlots > 0 { out.append(.send(.ready(.init(credit: freeSlots)))) }
         } else if running[jobID] != nil, unwanted.insert(jobID).inserted {
             out.append(.log("job \(jobID.prefix(8)) is not wanted by the coordinator; its result will be discarded"))
+        }
+    }
+
+    /// CANCEL: a queued job is dropped, a running one is asked to stop and its end is not
+    /// reported (PROTOCOL.md 8.7). A job not held (already finished, or never seen) is ignored.
+    private mutating func cancel(_ jobID: String, reason: String, into out: inout [Action]) {
+        if backlog.contains(where: { $0.jobID == jobID }) {
+            dropUnwanted(jobID, why: "cancelled (\(reason))", into: &out)
+        } else if running[jobID] != nil {
+            if unwanted.insert(jobID).inserted {
+                out.append(.log("cancelling \(jobID.prefix(8)) (\(reason))"))
+                out.append(.cancelJob(jobID))
+            }
+        } else if unacked.removeValue(forKey: jobID) != nil {
+            // Finished but not yet ACKed: the coordinator no longer wants the result.
+            unackedOrder.removeAll { $0 == jobID }
         }
     }
 

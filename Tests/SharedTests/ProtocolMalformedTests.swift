@@ -58,6 +58,8 @@ import Testing
         expectError(body(#"{"credit":0}"#), .malformedBody(.ready, "credit must be at least 1"))
         expectError(body(#"{"sessionID":"s","nonce":"n","heartbeatMs":0,"liveness":3}"#, .welcome),
                     .malformedBody(.welcome, "heartbeatMs must be at least 1"))
+        expectError(body(#"{"jobs":[],"reason":"cancelled"}"#, .cancel), .malformedBody(.cancel, "jobs must not be empty"))
+        expectError(body(#"{"jobs":["a",""],"reason":"cancelled"}"#, .cancel), .malformedBody(.cancel, "job ids must not be empty"))
         // An ASSIGN whose spec has an unknown job kind.
         let assign = #"{"jobID":"j","leaseID":"l","leaseMs":5,"spec":{"kind":"quantum","version":1}}"#
         let e = #expect(throws: ProtocolError.self) { try Message.decode(body(assign, .assign)) }

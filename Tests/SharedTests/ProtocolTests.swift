@@ -24,6 +24,7 @@ enum ProtocolSamples {
         .disconnect(.init(reason: "SIGTERM", jobs: ["a"])),
         .disconnect(.init(reason: "sweep finished")),
         .error(.init(code: "unknown-command", message: "what is 0x7f", command: 0x7F)),
+        .cancel(.init(jobs: [spec.id, "b"], reason: "timed out after 600 s")),
     ]
 }
 

@@ -105,7 +105,7 @@ import Testing
 
     @Test func executorErrorsBecomeFailuresAndFreeTheSlot() throws {
         let coord = try FakeCoordinator()
-        let w = try RuntimeHarness(endpoint: coord.endpoint, slots: 1, execute: { spec, _ in
+        let w = try RuntimeHarness(endpoint: coord.endpoint, slots: 1, execute: { spec, _, _ in
             if spec.noop?.token == 1 { struct Crash: Error {}; throw Crash() }
             return try JobExecutor.run(spec)
         })

@@ -317,10 +317,58 @@ import Testing
                     if case .send(.hello(let h)) = a { sessionNonce = h.nonce }
                 }
                 #expect(s.running.count <= 2, "seed \(seed)")
-                #expect(Set(s.running.keys).isDisjoint(with: s.backlog.map(\.jobID)), "seed \(seed)")
+                // A job both running and queued is one assigned again while its unwanted run ends.
+                #expect(Set(s.running.keys).intersection(s.backlog.map(\.jobID)).isSubset(of: s.unwanted), "seed \(seed)")
                 #expect(Set(threads.map(\.jobID)) == Set(s.running.keys), "seed \(seed)")
                 if s.isOver { break }
             }
         }
+    }
+}
+
+/// CANCEL on the worker: a running job is asked to stop and its end is not reported; a queued
+/// one is dropped; a job assigned again while its stopped run ends waits for it.
+@Suite struct WorkerSessionCancelTests {
+    typealias T = WorkerSessionTests
+
+    @Test func cancelStopsARunningJobAndFreesItsSlotWithoutAReport() {
+        var s = T.welcomed(slots: 1)
+        let a = T.job(30), b = T.job(31)
+        _ = s.received(.assign(a), now: 0.1)
+        _ = s.received(.assign(b), now: 0.1)   // queued behind a
+        let acts = s.received(.cancel(.init(jobs: [a.jobID, b.jobID, "unknown"], reason: "cancelled")), now: 0.2)
+        #expect(T.quiet(acts) == [.cancelJob(a.jobID)])   // b dropped from the queue; no slot free yet
+        #expect(s.backlog.isEmpty && s.unwanted == [a.jobID])
+        // The job notices and ends (with JobCancelled, a failure): nothing is reported, the slot is offered.
+        let end = FinishedJob(assign: a, outcome: .failure(JobFailure(message: "cancelled", retryable: true)), wallSeconds: 0.3)
+        #expect(T.sent(s.jobFinished(end, now: 0.5)) == [.ready(.init(credit: 1))])
+        #expect(s.running.isEmpty && s.unwanted.isEmpty && s.unsentFailures.isEmpty)
+        // A second CANCEL of the same job, or of one never seen, changes nothing.
+        #expect(T.quiet(s.received(.cancel(.init(jobs: [a.jobID], reason: "cancelled")), now: 0.6)).isEmpty)
+    }
+
+    @Test func aCancelledFinishedResultIsForgottenNotResent() {
+        var s = T.welcomed(slots: 1)
+        let a = T.job(32)
+        _ = s.received(.assign(a), now: 0.1)
+        _ = s.jobFinished(T.finished(a), now: 0.2)
+        #expect(s.unackedCount == 1)
+        _ = s.received(.cancel(.init(jobs: [a.jobID], reason: "cancelled")), now: 0.3)
+        #expect(s.unackedCount == 0)
+    }
+
+    @Test func reassignedWhileItsStoppedRunEndsRunsAfterIt() {
+        var s = T.welcomed(slots: 1)
+        let a = T.job(33)
+        _ = s.received(.assign(a), now: 0.1)
+        _ = s.received(.cancel(.init(jobs: [a.jobID], reason: "timed out after 5 s")), now: 5.1)
+        let again = T.job(33, lease: "second")
+        #expect(T.started(s.received(.assign(again), now: 6)).isEmpty)
+        let end = FinishedJob(assign: a, outcome: .failure(JobFailure(message: "cancelled", retryable: true)), wallSeconds: 5)
+        let next = s.jobFinished(end, now: 6.1)
+        #expect(T.started(next) == [again.jobID])
+        // Its result carries the new lease.
+        guard case .result(let r)? = T.sent(s.jobFinished(T.finished(again), now: 7)).first else { Issue.record("no result"); return }
+        #expect(r.leaseID == again.leaseID)
     }
 }

@@ -178,7 +178,7 @@ final class NoopWorkerPool: @unchecked Sendable {
                 counts.acks += 1
                 counts.resultToAck.append(now - sent)
             }
-        case .heartbeat:
+        case .heartbeat, .cancel:
             break
         case .error(let e):
             counts.errors += 1

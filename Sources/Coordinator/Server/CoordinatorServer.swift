@@ -230,7 +230,7 @@ final class CoordinatorServer {
             routeOf[worker] = nil; workerOf[routing] = nil
         case .hello:
             break // handled above
-        case .welcome, .assign, .ack, .error:
+        case .welcome, .assign, .ack, .error, .cancel:
             scheduler.touch(worker: worker, now: now)
             replies.append((routing, .error(.init(code: ProtocolError.Code.unexpectedCommand.rawValue,
                                                   message: "\(message.command) is not sent by workers",

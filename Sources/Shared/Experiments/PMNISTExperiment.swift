@@ -5,8 +5,10 @@ import Foundation
 public struct JobContext: Sendable {
     public var datasets: DatasetCache
     public var checkpointDirectory: String?
-    public init(datasets: DatasetCache = DatasetCache(), checkpointDirectory: String? = nil) {
-        self.datasets = datasets; self.checkpointDirectory = checkpointDirectory
+    /// Set when the job should stop (CANCEL, time limit); the training loops check it per batch.
+    public var cancellation: Cancellation?
+    public init(datasets: DatasetCache = DatasetCache(), checkpointDirectory: String? = nil, cancellation: Cancellation? = nil) {
+        self.datasets = datasets; self.checkpointDirectory = checkpointDirectory; self.cancellation = cancellation
     }
 }
 
@@ -47,7 +49,7 @@ public enum PMNISTExperiment {
                 // A checkpoint that cannot be written (disk full, permissions) costs only the
                 // ability to resume: say so and go on.
                 do { try store?.save(s, jobID: jobID) } catch { progress("checkpoint after epoch \(s.epoch) not written: \(error)") }
-            }, progress: { progress($0) })
+            }, cancellation: context.cancellation, progress: { progress($0) })
         let outcome = outcome(state, dataset: dataset, splits: splits)
         store?.remove(jobID: jobID)
         return outcome

@@ -9,7 +9,8 @@ import Foundation
 /// lowest training loss (no test data used to choose; see docs/EXPERIMENTS.md for why not the
 /// final or the best epoch); "final_test_r2" and "best_test_r2" are stored too.
 public enum SyntheticExperiment {
-    public static func run(_ spec: SyntheticSpec, progress: @escaping @Sendable (String) -> Void) throws -> JobOutcome {
+    public static func run(_ spec: SyntheticSpec, cancellation: Cancellation? = nil,
+                           progress: @escaping @Sendable (String) -> Void) throws -> JobOutcome {
         try spec.validate()
         let data = try SyntheticData.make(spec)
         progress(String(format: "teacher r=%d: ||W|| = %.6f, active %.3f..%.3f, realized SNR %.2f dB, optimal R^2 %.4f",
@@ -34,8 +35,8 @@ public enum SyntheticExperiment {
             guardMaxEvents: spec.guardMaxEvents ?? 20)
         config.optimizerEpsilon = spec.optimizerEpsilon ?? 1e-7
         progress("training \(spec.summary): \(shape.parameterCount) parameters")
-        let r = Trainer.train(shape: shape, initialParams: initial, config: config, train: data.train, test: data.test,
-                              progress: { progress($0) })
+        let r = try Trainer.train(shape: shape, initialParams: initial, config: config, train: data.train, test: data.test,
+                                  cancellation: cancellation, progress: { progress($0) })
         return outcome(r, data: data)
     }
 

@@ -134,6 +134,7 @@ extension Message {
         case .failure: return .failure(try d(Failure.self))
         case .disconnect: return .disconnect(try d(Disconnect.self))
         case .error: return .error(try d(ErrorReport.self))
+        case .cancel: return .cancel(try d(Cancel.self))
         }
     }
 
@@ -151,6 +152,7 @@ extension Message {
         case .failure(let b): return try! JSON.encode(b)
         case .disconnect(let b): return try! JSON.encode(b)
         case .error(let b): return try! JSON.encode(b)
+        case .cancel(let b): return try! JSON.encode(b)
         }
     }
 
@@ -174,6 +176,9 @@ extension Message {
         case .result(let r): return nonEmpty(r.jobID, "jobID")
         case .ack(let a): return nonEmpty(a.jobID, "jobID")
         case .failure(let f): return nonEmpty(f.jobID, "jobID")
+        case .cancel(let c):
+            if c.jobs.isEmpty { return "jobs must not be empty" }
+            return c.jobs.contains(where: \.isEmpty) ? "job ids must not be empty" : nil
         case .disconnect, .error: return nil
         }
     }

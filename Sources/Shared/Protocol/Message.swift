@@ -17,11 +17,12 @@ public enum Message: Equatable, Sendable {
     case failure(Failure)
     case disconnect(Disconnect)
     case error(ErrorReport)
+    case cancel(Cancel)
 
     /// The one-byte command codes of frame 1.
     public enum Command: UInt8, Sendable, CaseIterable, CustomStringConvertible {
         case hello = 0x01, welcome = 0x02, ready = 0x03, assign = 0x04, heartbeat = 0x05
-        case result = 0x06, ack = 0x07, failure = 0x08, disconnect = 0x09, error = 0x0A
+        case result = 0x06, ack = 0x07, failure = 0x08, disconnect = 0x09, error = 0x0A, cancel = 0x0B
 
         public var description: String {
             switch self {
@@ -35,6 +36,7 @@ public enum Message: Equatable, Sendable {
             case .failure: return "FAILURE"
             case .disconnect: return "DISCONNECT"
             case .error: return "ERROR"
+            case .cancel: return "CANCEL"
             }
         }
     }
@@ -51,6 +53,7 @@ public enum Message: Equatable, Sendable {
         case .failure: return .failure
         case .disconnect: return .disconnect
         case .error: return .error
+        case .cancel: return .cancel
         }
     }
 
@@ -186,5 +189,14 @@ public enum Message: Equatable, Sendable {
         public init(code: String, message: String, command: Int? = nil) {
             self.code = code; self.message = message; self.command = command
         }
+    }
+
+    /// Coordinator -> worker: stop these jobs (cancelled by the user, or past their time limit)
+    /// and report nothing for them; their slots become free (PROTOCOL.md 8.7).
+    public struct Cancel: Codable, Equatable, Sendable {
+        public var jobs: [String]
+        /// Why, for the worker's log: "cancelled" or "timed out after N s".
+        public var reason: String
+        public init(jobs: [String], reason: String) { self.jobs = jobs; self.reason = reason }
     }
 }

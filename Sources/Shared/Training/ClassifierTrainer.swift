@@ -72,9 +72,11 @@ public struct ClassifierState: Sendable, Equatable {
 public enum ClassifierTrainer {
     /// Trains from `resume` if given (a state an earlier run of the same job checkpointed), else
     /// from `initialParams`. `checkpoint` is called with the state after every completed epoch.
+    /// Throws `JobCancelled` at the next batch once `cancellation` is set.
     public static func train(shape: ModelShape, initialParams: [Float], config: ClassifierConfig, data: PixelSplits,
                              resume: ClassifierState? = nil, preferReferenceKernel: Bool = false,
                              checkpoint: (ClassifierState) throws -> Void = { _ in },
+                             cancellation: Cancellation? = nil,
                              progress: (String) -> Void = { _ in }) throws -> ClassifierState {
         precondition(initialParams.count == shape.parameterCount && shape.inputs == 1)
         let T = data.train.steps, B = config.batchSize, q = shape.outputs
@@ -125,6 +127,7 @@ public enum ClassifierTrainer {
             while start < order.count {
                 let idx = order[start..<min(start + B, order.count)]
                 batchIndex += 1
+                try cancellation?.check()
                 data.train.gather(idx, x: &bx, labels: &by)
                 let r = kernel.run(params: params, x: bx, labels: by, batch: idx.count, scale: 1 / Float(idx.count), grad: &grad)
                 let mean = r.loss / Double(idx.count)

@@ -16,6 +16,17 @@ public enum Trainer {
                              train: SequenceSet, test: SequenceSet, preferReferenceKernel: Bool = false,
                              progress: (String) -> Void = { _ in },
                              afterEpoch: ((Int, [Float]) -> Void)? = nil) -> TrainingResult {
+        // Never cancelled: the same loop without a flag to check.
+        try! Trainer.train(shape: shape, initialParams: initialParams, config: config, train: train, test: test,
+                   preferReferenceKernel: preferReferenceKernel, cancellation: nil, progress: progress, afterEpoch: afterEpoch)
+    }
+
+    /// As above; throws `JobCancelled` before the next batch once `cancellation` is set.
+    public static func train(shape: ModelShape, initialParams: [Float], config: TrainingConfig,
+                             train: SequenceSet, test: SequenceSet, preferReferenceKernel: Bool = false,
+                             cancellation: Cancellation?,
+                             progress: (String) -> Void = { _ in },
+                             afterEpoch: ((Int, [Float]) -> Void)? = nil) throws(JobCancelled) -> TrainingResult {
         precondition(train.steps == test.steps && initialParams.count == shape.parameterCount)
         let T = train.steps, q = shape.outputs, B = config.batchSize
         let kernel = KernelFactory.make(shape: shape, steps: T, maxBatch: B, preferReference: preferReferenceKernel)
@@ -39,7 +50,7 @@ public enum Trainer {
         while epoch <= config.epochs {
             var sseSum = 0.0
             var failure: String?
-            switch pass.run(epoch: epoch, params: &params, grad: &grad, optimizer: &optimizer) {
+            switch try pass.run(epoch: epoch, params: &params, grad: &grad, optimizer: &optimizer, cancellation: cancellation) {
             case .success(let sse): sseSum = sse
             case .failure(let bad): failure = bad.description
             }
@@ -131,7 +142,8 @@ struct EpochPass {
         by = [Float](repeating: 0, count: train.steps * config.batchSize * train.outputs)
     }
 
-    mutating func run(epoch: Int, params: inout [Float], grad: inout [Float], optimizer: inout Optimizer) -> Result<Double, Bad> {
+    mutating func run(epoch: Int, params: inout [Float], grad: inout [Float], optimizer: inout Optimizer,
+                      cancellation: Cancellation? = nil) throws(JobCancelled) -> Result<Double, Bad> {
         let T = train.steps, q = train.outputs, B = config.batchSize
         var order = Array(0..<train.count)
         var rng = Xoshiro256(seed: config.shuffleSeed, stream: "shuffle", index: UInt64(epoch))
@@ -141,6 +153,7 @@ struct EpochPass {
         while start < train.count {
             let idx = order[start..<min(start + B, train.count)]
             batchIndex += 1
+            try cancellation?.check()
             train.gather(idx, x: &bx, y: &by)
             let scale = 1 / Float(idx.count * T * q)
             let sse = kernel.run(params: params, x: bx, y: by, batch: idx.count, scale: scale, grad: &grad)
