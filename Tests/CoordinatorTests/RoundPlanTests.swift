@@ -67,3 +67,20 @@ import Testing
         #expect(plan.notes == [.lateResult(jobID: "j1"), .refusedResult(worker: "B", jobID: "j2"), .staleJob(worker: "C", jobID: "j3")])
     }
 }
+
+@Suite struct RoundPlanSteeringTests {
+    @Test func stopsCancelsAndTimeoutsMapToCancelMessagesAndWrites() {
+        let plan = RoundPlan([
+            .stopOnWorker(jobID: "j1", worker: "A", reason: "cancelled"),
+            .markCancelled(jobID: "j1"),
+            .stopOnWorker(jobID: "j2", worker: "B", reason: "timed out after 60 s"),
+            .requeue(jobID: "j2", reason: .timedOut(seconds: 60, attempt: 1)),
+        ], specs: [:], hostOf: [:], sessionID: "s", now: 0)
+        #expect(plan.beforeCommit == [
+            .send(worker: "A", .cancel(.init(jobs: ["j1"], reason: "cancelled"))),
+            .send(worker: "B", .cancel(.init(jobs: ["j2"], reason: "timed out after 60 s"))),
+        ])
+        #expect(plan.writes == [.cancel(jobID: "j1"), .failure(jobID: "j2", message: "timed out after 60 s (attempt 1)", final: false)])
+        #expect(plan.acksAfterCommit.isEmpty)
+    }
+}

@@ -47,6 +47,8 @@ import Testing
                 case let .markFailed(job, _):
                     failed[job, default: 0] += 1
                     holder[job] = nil
+                case .stopOnWorker(let job, _, _), .markCancelled(let job):
+                    violations.append("\(job) stopped or cancelled without a time limit or a cancel")
                 case .workerDead, .sendHeartbeat, .reject:
                     break
                 }

@@ -41,6 +41,9 @@ struct StatusJSON: Codable {
     var total, done, pending, leased, failed, diverged, workersAlive: Int
     var jobsPerMinute, etaSeconds: Double?
     var coordinator: String
+    var cancelled: Int?
+    /// The pause rules in force ("every sweep", "SWEEP where key=value").
+    var paused: [String]?
 }
 
 /// The worker runtime's stderr lines "... : start 1e7104ba (...)" and "... : done 1e7104ba in ...":

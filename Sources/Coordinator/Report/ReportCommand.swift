@@ -31,6 +31,9 @@ struct ReportCommand: ParsableCommand {
         let all = given + (try storedSweeps(storePath: store)).filter { !names.contains($0.name) }
         let urls = try Report.write(records: records, sweeps: all, to: URL(fileURLWithPath: out, isDirectory: true))
         print("\(records.count) results -> " + urls.map(\.path).joined(separator: ", "))
+        // Jobs without a result are not in the tables: say how many and why.
+        let c = try Store(readingAt: store).counts()
+        if c.failed + c.cancelled > 0 { print("without a result: \(c.failed) failed, \(c.cancelled) cancelled job(s)") }
     }
 }
 

@@ -7,13 +7,19 @@ extension Scheduler {
         var id: String
         var worker: String
         var deadline: Double
+        /// When it was granted (for the per-job time limit).
+        var started: Double = 0
     }
 
     enum JobState: Sendable, Equatable {
         case pending
+        /// Pending, but a pause rule covers it: not queued, handed out after `resume`.
+        case paused
         case leased(Lease)
         case done
         case failed
+        /// Cancelled by the user: final, never run again.
+        case cancelled
     }
 
     struct JobEntry: Sendable {
@@ -23,6 +29,10 @@ extension Scheduler {
         var failures = 0
         /// Leases lost to dead, restarted or silent workers so far.
         var losses = 0
+        /// Runs stopped for exceeding the job time limit so far.
+        var timeouts = 0
+        /// The sequence number of the job's live queue entry; other entries for it are stale.
+        var queuedSeq: UInt64 = 0
         /// Every worker that held a lease of this job in this coordinator's life (and the holder
         /// of its last lease before a restart): the only senders whose RESULT can count.
         var holders: Set<String> = []
@@ -60,13 +70,26 @@ extension Scheduler {
         return added
     }
 
-    /// Puts a job that is not queued (new, or just released from its lease) at the back.
+    /// Puts a job that is not queued (new, just released from its lease, or resumed) at the
+    /// back; a job a pause rule covers becomes `.paused` instead.
     mutating func makePending(_ jobID: String) {
+        if paused.contains(jobID) {
+            jobs[jobID]!.state = .paused
+            counts.paused += 1
+            return
+        }
         let kind = jobs[jobID]!.kind
         jobs[jobID]!.state = .pending
         counts.pending += 1
         queueSeq += 1
+        jobs[jobID]!.queuedSeq = queueSeq
         queues[kind, default: Fifo()].append(Queued(seq: queueSeq, jobID: jobID))
+    }
+
+    /// True when `entry` is the live queue entry of a pending job.
+    func isLive(_ entry: Queued) -> Bool {
+        guard let job = jobs[entry.jobID] else { return false }
+        return job.state == .pending && job.queuedSeq == entry.seq
     }
 
     /// Ends the job's lease (the state is left for the caller to set) and gives the slot back.
@@ -141,7 +164,7 @@ extension Scheduler {
         for kind in JobKind.allCases where worker.runs(kind) {
             guard var q = queues[kind] else { continue }
             queues[kind] = nil  // keep the FIFO uniquely referenced while it is edited
-            while let head = q.first, jobs[head.jobID]?.state != .pending { _ = q.popFirst() }
+            while let head = q.first, !isLive(head) { _ = q.popFirst() }
             if let head = q.first, head.seq < (best?.seq ?? .max) { best = (kind, head.seq) }
             queues[kind] = q
         }
@@ -152,7 +175,7 @@ extension Scheduler {
     mutating func assign(_ jobID: String, to worker: String, now: Double, into actions: inout [Action]) {
         leaseCounter += 1
         let lease = Lease(id: "\(configuration.sessionID)-\(leaseCounter)", worker: worker,
-                          deadline: now + configuration.effectiveLeaseTimeout)
+                          deadline: now + configuration.effectiveLeaseTimeout, started: now)
         jobs[jobID]!.state = .leased(lease)
         jobs[jobID]!.holders.insert(worker)
         counts.pending -= 1
@@ -170,8 +193,10 @@ extension Scheduler {
         for (id, job) in jobs {
             switch job.state {
             case .pending: tally.pending += 1
+            case .paused: tally.paused += 1
             case .done: tally.done += 1
             case .failed: tally.failed += 1
+            case .cancelled: tally.cancelled += 1
             case .leased(let lease):
                 tally.running += 1
                 if workers[lease.worker]?.leases.contains(id) != true { v.append("\(id) leased to \(lease.worker), who does not hold it") }
@@ -183,7 +208,7 @@ extension Scheduler {
             for jobID in w.leases where jobs[jobID]?.lease?.worker != wid { v.append("\(wid) holds \(jobID) without its lease") }
         }
         var queued: [String: Int] = [:]
-        for q in queues.values { for e in q.elements where jobs[e.jobID]?.state == .pending { queued[e.jobID, default: 0] += 1 } }
+        for q in queues.values { for e in q.elements where isLive(e) { queued[e.jobID, default: 0] += 1 } }
         if queued.count != tally.pending || queued.values.contains(where: { $0 != 1 }) {
             v.append("pending jobs are not each queued exactly once")
         }

@@ -83,6 +83,8 @@ public struct Scheduler: Sendable {
     var leaseCounter: UInt64 = 0
     var epochCounter: UInt64 = 0
     var counts = Progress(total: 0, done: 0, pending: 0, running: 0, failed: 0, workersAlive: 0)
+    /// Jobs a pause rule covers (`setPaused`): while pending they are `.paused`, not queued.
+    var paused: Set<String> = []
 
     /// - Parameters:
     ///   - pending: jobs to run, in order (from `Store.resumeState()`).
@@ -92,7 +94,7 @@ public struct Scheduler: Sendable {
     ///     the worker that held them: its result still counts (`Store.resumeState()`).
     public init(configuration: Configuration, pending: [PendingJob],
                 done: some Sequence<String>, failed: some Sequence<String> = [String](),
-                priorHolders: [String: String] = [:]) {
+                cancelled: some Sequence<String> = [String](), priorHolders: [String: String] = [:]) {
         precondition(configuration.heartbeatInterval > 0 && configuration.liveness >= 1,
                      "heartbeat interval and liveness must be positive")
         precondition(configuration.maxAttempts >= 1 && configuration.maxLeaseLosses >= 1,
@@ -108,6 +110,11 @@ public struct Scheduler: Sendable {
         for id in failed where jobs[id] == nil {
             jobs[id] = JobEntry(kind: .noop, state: .failed)
             counts.failed += 1
+            counts.total += 1
+        }
+        for id in cancelled where jobs[id] == nil {
+            jobs[id] = JobEntry(kind: .noop, state: .cancelled)
+            counts.cancelled += 1
             counts.total += 1
         }
         _ = enqueue(pending)
@@ -141,8 +148,8 @@ public struct Scheduler: Sendable {
         for jobID in running ?? [] {
             switch jobs[jobID]?.state {
             case nil: actions.append(.reject(worker: id, reason: .unknownJob(jobID: jobID)))
-            case .done?, .failed?: actions.append(.ack(worker: id, jobID: jobID, reason: .stale))
-            case .pending?, .leased?: break
+            case .done?, .failed?, .cancelled?: actions.append(.ack(worker: id, jobID: jobID, reason: .stale))
+            case .pending?, .paused?, .leased?: break
             }
         }
         if var known = workers[id] {
@@ -205,7 +212,7 @@ public struct Scheduler: Sendable {
         switch job.state {
         case .done:
             return [ack(id, jobID, .duplicate, now: now)]
-        case .failed:
+        case .failed, .cancelled:
             return [ack(id, jobID, .late, now: now)]
         case .leased(let lease) where lease.worker != id:
             return [ack(id, jobID, job.holders.contains(id) ? .late : .refused, now: now)]
@@ -214,6 +221,9 @@ public struct Scheduler: Sendable {
         case .pending:
             guard job.holders.contains(id) else { return [ack(id, jobID, .refused, now: now)] }
             counts.pending -= 1
+        case .paused:
+            guard job.holders.contains(id) else { return [ack(id, jobID, .refused, now: now)] }
+            counts.paused -= 1
         }
         jobs[jobID]!.state = .done
         counts.done += 1
@@ -282,6 +292,13 @@ public struct Scheduler: Sendable {
         for jobID in expired.sorted() {
             requeue(jobID, reason: .leaseExpired, countsAsLoss: true, into: &actions)
         }
+        if let limit = configuration.jobTimeout {
+            var over: [String] = []
+            for w in workers.values {
+                for jobID in w.leases where now - (jobs[jobID]?.lease?.started ?? now) > limit { over.append(jobID) }
+            }
+            for jobID in over.sorted() { timeOut(jobID, limit: limit, into: &actions) }
+        }
         for id in workers.keys.filter({ now - workers[$0]!.lastSent >= configuration.heartbeatInterval }).sorted() {
             workers[id]!.lastSent = now
             actions.append(.sendHeartbeat(worker: id))
@@ -295,8 +312,84 @@ public struct Scheduler: Sendable {
         var due = Double.infinity
         for w in workers.values {
             due = min(due, w.lastHeard + configuration.workerTimeout, w.lastSent + configuration.heartbeatInterval)
-            for jobID in w.leases { due = min(due, jobs[jobID]?.lease?.deadline ?? .infinity) }
+            for jobID in w.leases {
+                due = min(due, jobs[jobID]?.lease?.deadline ?? .infinity)
+                if let limit = configuration.jobTimeout, let started = jobs[jobID]?.lease?.started { due = min(due, started + limit) }
+            }
         }
         return due.isFinite ? due : nil
+    }
+
+    // MARK: Steering
+
+    /// The jobs pause rules cover now (the whole set, as read from the store's steering table).
+    /// Covered pending jobs stop being handed out; jobs no longer covered are queued again (at
+    /// the back). Running jobs run on; if one comes back to pending while covered, it waits.
+    public mutating func setPaused(_ ids: Set<String>, now: Double) -> [Action] {
+        let resumed = paused.subtracting(ids)
+        paused = ids
+        for id in ids where jobs[id]?.state == .pending {
+            jobs[id]!.state = .paused   // its queue entry goes stale
+            counts.pending -= 1
+            counts.paused += 1
+        }
+        for id in resumed.sorted() where jobs[id]?.state == .paused {
+            counts.paused -= 1
+            makePending(id)
+        }
+        var actions: [Action] = []
+        dispatch(now: now, into: &actions)
+        return actions
+    }
+
+    /// Cancels jobs: pending or paused ones are never run; running ones are stopped on their
+    /// worker (CANCEL) and their slot is not offered again until the worker says it is free.
+    /// Jobs already done, failed or cancelled, and unknown ids, are left alone.
+    public mutating func cancel(_ ids: some Sequence<String>, now: Double) -> [Action] {
+        var actions: [Action] = []
+        for id in Set(ids).sorted() {
+            guard let job = jobs[id] else { continue }
+            switch job.state {
+            case .pending: counts.pending -= 1
+            case .paused: counts.paused -= 1
+            case .leased(let lease):
+                stopOnWorker(id, lease: lease, reason: "cancelled", into: &actions)
+            case .done, .failed, .cancelled: continue
+            }
+            jobs[id]!.state = .cancelled
+            counts.cancelled += 1
+            actions.append(.markCancelled(jobID: id))
+        }
+        dispatch(now: now, into: &actions)
+        return actions
+    }
+
+    /// A run past the job time limit: stopped on its worker, then retried or failed.
+    mutating func timeOut(_ jobID: String, limit: Double, into actions: inout [Action]) {
+        guard let lease = jobs[jobID]?.lease else { return }
+        let seconds = limit.rounded() == limit ? String(Int(limit)) : String(limit)
+        stopOnWorker(jobID, lease: lease, reason: "timed out after \(seconds) s", into: &actions)
+        jobs[jobID]!.timeouts += 1
+        let n = jobs[jobID]!.timeouts
+        if n > configuration.timeoutRetries {
+            jobs[jobID]!.state = .failed
+            counts.failed += 1
+            let tries = n == 1 ? "" : " (\(n) runs, every one timed out)"
+            actions.append(.markFailed(jobID: jobID, error: "timed out after \(seconds) s\(tries)"))
+        } else {
+            makePending(jobID)
+            actions.append(.requeue(jobID: jobID, reason: .timedOut(seconds: limit, attempt: n)))
+        }
+    }
+
+    /// Releases a running job's lease and tells its worker to stop it. The worker's capacity
+    /// drops by the stopped slot until its next READY or heartbeat says the slot is free.
+    mutating func stopOnWorker(_ jobID: String, lease: Lease, reason: String, into actions: inout [Action]) {
+        if var w = workers[lease.worker] {
+            w.capacity = max(0, w.capacity - 1)
+            workers[lease.worker] = w
+        }
+        releaseLease(of: jobID)
+        actions.append(.stopOnWorker(jobID: jobID, worker: lease.worker, reason: reason))
     }
 }

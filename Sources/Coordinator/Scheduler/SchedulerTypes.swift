@@ -22,11 +22,19 @@ extension Scheduler {
         /// bits, made by the caller), so lease ids never repeat across restarts.
         public var sessionID: String
 
+        /// A run longer than this (seconds from its lease) is stopped on its worker (CANCEL) and
+        /// retried up to `timeoutRetries` times, then failed (nil: no limit; sweep file `timeout`).
+        public var jobTimeout: Double?
+        /// Retries after a timeout (sweep file `timeout_retries`, default 0: fail at once).
+        public var timeoutRetries: Int
+
         public init(heartbeatInterval: Double = 1, liveness: Int = 3, leaseTimeout: Double? = nil,
-                    maxAttempts: Int = 3, maxLeaseLosses: Int = 5, sessionID: String) {
+                    maxAttempts: Int = 3, maxLeaseLosses: Int = 5, sessionID: String,
+                    jobTimeout: Double? = nil, timeoutRetries: Int = 0) {
             self.heartbeatInterval = heartbeatInterval; self.liveness = liveness
             self.leaseTimeout = leaseTimeout; self.maxAttempts = maxAttempts
             self.maxLeaseLosses = maxLeaseLosses; self.sessionID = sessionID
+            self.jobTimeout = jobTimeout; self.timeoutRetries = timeoutRetries
         }
 
         /// Silence after which a worker is declared dead: `liveness * heartbeatInterval`.
@@ -58,6 +66,11 @@ extension Scheduler {
         case requeue(jobID: String, reason: RequeueReason)
         /// The job gave up; persist with `Store.recordFailure(final: true)`.
         case markFailed(jobID: String, error: String)
+        /// Tell `worker` to stop the job (CANCEL): it was cancelled or ran past its time limit.
+        /// The lease is already released; the job's own state change is a separate action.
+        case stopOnWorker(jobID: String, worker: String, reason: String)
+        /// The job was cancelled by the user: persist the final `cancelled` state.
+        case markCancelled(jobID: String)
         /// The worker was declared dead (silent too long); forget its routing id.
         case workerDead(worker: String)
         /// Send a heartbeat to `worker` (nothing else was sent to it for an interval).
@@ -93,6 +106,8 @@ extension Scheduler {
         case workerRestarted(worker: String)
         /// The worker handed it back (or left) with a disconnect.
         case handedBack(worker: String)
+        /// It ran past the job time limit (`attempt` timeouts so far) and was stopped.
+        case timedOut(seconds: Double, attempt: Int)
     }
 
     public enum RejectReason: Sendable, Equatable {
@@ -114,7 +129,11 @@ extension Scheduler {
         public var running: Int
         public var failed: Int
         public var workersAlive: Int
-        /// True when no job is pending or running: the sweep is over.
-        public var isFinished: Bool { pending == 0 && running == 0 }
+        /// Pending jobs held back by a pause rule (not in `pending`).
+        public var paused = 0
+        /// Jobs cancelled by the user (final, like `failed`).
+        public var cancelled = 0
+        /// True when no job is pending, paused or running: the sweep is over.
+        public var isFinished: Bool { pending == 0 && running == 0 && paused == 0 }
     }
 }

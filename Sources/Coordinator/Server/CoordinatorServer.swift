@@ -24,6 +24,12 @@ final class CoordinatorServer {
         var allowedClientKeys: Set<String>?
         /// Most messages drained per round before the store is written.
         var maxBatch = 4096
+        /// Per-job time limit in seconds and retries after a timeout (sweep file `timeout`,
+        /// `timeout_retries`); nil: no limit.
+        var jobTimeout: Double?
+        var timeoutRetries = 0
+        /// How often the steering rules' version is read (pause/resume/cancel from outside).
+        var steeringInterval = 0.25
     }
 
     let configuration: Configuration
@@ -61,6 +67,7 @@ final class CoordinatorServer {
         var workersDead = 0
         var requeued = 0
         var failedJobs = 0
+        var cancelledJobs = 0
     }
 
     /// The bound endpoint (resolves a `:*` or `:0` port to the real one).
@@ -81,8 +88,10 @@ final class CoordinatorServer {
         }
         scheduler = Scheduler(
             configuration: .init(heartbeatInterval: configuration.heartbeatInterval, liveness: configuration.liveness,
-                                 maxAttempts: configuration.maxAttempts, sessionID: sessionID),
-            pending: resume.pending, done: resume.done, failed: resume.failed, priorHolders: resume.priorHolders)
+                                 maxAttempts: configuration.maxAttempts, sessionID: sessionID,
+                                 jobTimeout: configuration.jobTimeout, timeoutRetries: configuration.timeoutRetries),
+            pending: resume.pending, done: resume.done, failed: resume.failed, cancelled: resume.cancelled,
+            priorHolders: resume.priorHolders)
 
         context = try ZMQContext()
         if configuration.curve != nil, let allowed = configuration.allowedClientKeys {
@@ -126,8 +135,30 @@ final class CoordinatorServer {
                 handle(frames, actions: &actions, replies: &replies)
             }
         }
+        actions += try steer(now: clock())
         actions += scheduler.tick(now: clock())
         try apply(actions, replies: replies)
+    }
+
+    /// The steering rules' version last applied, and when it was last read.
+    private var steeringVersion: String?
+    private var steeringReadAt = -Double.infinity
+
+    /// Applies pause, resume and cancel rules written by other processes (Store+Steering.swift)
+    /// when they changed: at most one cheap read every `steeringInterval`.
+    private func steer(now: Double) throws -> [Scheduler.Action] {
+        guard now - steeringReadAt >= configuration.steeringInterval else { return [] }
+        steeringReadAt = now
+        let version = try store.steeringVersion()
+        guard version != steeringVersion else { return [] }
+        steeringVersion = version
+        let steered = try store.steeredJobs()
+        if !steered.paused.isEmpty || scheduler.progress.paused > 0 {
+            logger.info("steering: \(steered.paused.count) job(s) paused, \(steered.cancelled.count) to cancel")
+        }
+        var actions = scheduler.cancel(steered.cancelled, now: now)
+        actions += scheduler.setPaused(steered.paused, now: now)
+        return actions
     }
 
     /// Last time each kind of refused handshake was logged, and how many came since: a refused
@@ -280,6 +311,11 @@ final class CoordinatorServer {
         case let .staleJob(worker, jobID):
             logger.info("worker \(worker) still holds job \(jobID), which is stored or failed: told to drop it")
         case .requeued: stats.requeued += 1
+        case let .stopped(jobID, worker, reason):
+            logger.info("job \(jobID) \(reason): told \(worker) to stop it")
+        case let .cancelled(jobID):
+            stats.cancelledJobs += 1
+            logger.info("job \(jobID) cancelled")
         case let .failedForGood(jobID, error):
             stats.failedJobs += 1
             logger.error("job \(jobID) failed for good: \(error)")

@@ -10,8 +10,11 @@ import Shared
 ///     .commitResult    -> write .result (empty provenance host filled in), ACK after the commit
 ///     .ack             -> ACK after the commit (never before an earlier result's commit)
 ///     .requeue(failed) -> write .failure(final: false)   (keeps the message as last_error)
+///     .requeue(timedOut) -> write .failure(final: false)  ("timed out after N s (attempt k)")
 ///     .requeue(other)  -> write .requeue
 ///     .markFailed      -> write .failure(final: true)
+///     .stopOnWorker    -> send CANCEL now
+///     .markCancelled   -> write .cancel
 ///     .workerDead      -> forget the worker's route
 ///     .sendHeartbeat   -> send HEARTBEAT(session) now
 ///     .reject(unknownJob) -> ACK after the commit (PROTOCOL.md 8.3: the worker forgets it)
@@ -31,6 +34,8 @@ struct RoundPlan: Equatable {
         case refusedResult(worker: String, jobID: String)
         case staleJob(worker: String, jobID: String)
         case requeued(jobID: String)
+        case stopped(jobID: String, worker: String, reason: String)
+        case cancelled(jobID: String)
         case failedForGood(jobID: String, error: String)
         case workerDead(worker: String)
         case missingSpec(jobID: String)
@@ -83,12 +88,21 @@ struct RoundPlan: Equatable {
                 notes.append(.requeued(jobID: jobID))
                 if case let .failed(message, _) = reason {
                     writes.append(.failure(jobID: jobID, message: message, final: false))
+                } else if case let .timedOut(seconds, attempt) = reason {
+                    let limit = seconds.rounded() == seconds ? String(Int(seconds)) : String(seconds)
+                    writes.append(.failure(jobID: jobID, message: "timed out after \(limit) s (attempt \(attempt))", final: false))
                 } else {
                     writes.append(.requeue(jobID: jobID))
                 }
             case let .markFailed(jobID, error):
                 notes.append(.failedForGood(jobID: jobID, error: error))
                 writes.append(.failure(jobID: jobID, message: error, final: true))
+            case let .stopOnWorker(jobID, worker, reason):
+                notes.append(.stopped(jobID: jobID, worker: worker, reason: reason))
+                beforeCommit.append(.send(worker: worker, .cancel(.init(jobs: [jobID], reason: reason))))
+            case let .markCancelled(jobID):
+                notes.append(.cancelled(jobID: jobID))
+                writes.append(.cancel(jobID: jobID))
             case let .workerDead(worker):
                 notes.append(.workerDead(worker: worker))
                 beforeCommit.append(.forget(worker: worker))

@@ -91,7 +91,9 @@ struct RunSweepCommand: ParsableCommand {
         }
         let storePath = store ?? "results/\(sweepDef.name).sqlite"
         let reportDir = report ?? "results/\(sweepDef.name)-report"
-        let config = try serverConfiguration()
+        var config = try serverConfiguration()
+        config.jobTimeout = sweepDef.timeout
+        config.timeoutRetries = sweepDef.timeoutRetries
         // One coordinator per store, held until this process ends (StoreLock).
         let (lock, db) = try Self.openStore(storePath, for: sweepDef, logger: logger)
         defer { withExtendedLifetime(lock) {} }

@@ -20,6 +20,8 @@ struct StatusCommand: ParsableCommand {
         let db = try Store(readingAt: store)
         try db.requireWhole()
         let c = try db.counts()
+        let pauseRules = try db.steeringRules().filter { $0.verb == .pause }
+        func describe(_ r: SteeringRule) -> String { (r.sweep ?? "every sweep") + (r.filter.pairs.isEmpty ? "" : " where \(r.filter)") }
         let live = try db.readStatus()
         // The store's lock says whether a coordinator runs; the status row only adds figures.
         let holder = StoreLock.holder(storePath: store)
@@ -30,13 +32,15 @@ struct StatusCommand: ParsableCommand {
                                     jobsPerMinute: running ? live?.jobsPerMinute : nil)
         if json {
             struct Out: Codable {
-                var total, done, pending, leased, failed, diverged, workersAlive: Int
+                var total, done, pending, leased, failed, cancelled, diverged, workersAlive: Int
                 var jobsPerMinute, etaSeconds: Double?
                 var coordinator: String
+                var paused: [String]
             }
             let out = Out(total: c.total, done: c.done, pending: c.pending, leased: c.leased, failed: c.failed,
-                          diverged: c.diverged, workersAlive: snap.workersAlive, jobsPerMinute: snap.jobsPerMinute,
-                          etaSeconds: snap.etaSeconds, coordinator: running ? "running" : "stopped")
+                          cancelled: c.cancelled, diverged: c.diverged, workersAlive: snap.workersAlive,
+                          jobsPerMinute: snap.jobsPerMinute, etaSeconds: snap.etaSeconds,
+                          coordinator: running ? "running" : "stopped", paused: pauseRules.map(describe))
             print(try JSON.string(out))
             return
         }
@@ -49,6 +53,8 @@ struct StatusCommand: ParsableCommand {
             print("coordinator: not running" + (c.pending + c.leased == 0 && c.total > 0 ? " (sweep complete)" : ""))
         }
         print(snap.line)
+        if c.cancelled > 0 { print("cancelled: \(c.cancelled) job(s)") }
+        for r in pauseRules { print("paused: \(describe(r)) (rule \(r.id); `urnn-coordinator resume` lifts it)") }
         let failures = (try? db.failures()) ?? []
         for f in failures.prefix(10) { print("failed \(f.jobID) \(f.spec.summary): \(f.lastError ?? "?")") }
         if failures.count > 10 { print("... and \(failures.count - 10) more failed jobs") }

@@ -45,6 +45,7 @@ extension Store {
                     case "leased": c.leased = n
                     case "done": c.done = n
                     case "failed": c.failed = n
+                    case "cancelled": c.cancelled = n
                     default: break
                     }
                     c.total += n

@@ -15,6 +15,7 @@ extension Store {
     /// - `.requeue`: a `leased` job becomes `pending` again.
     /// - `.failure`: records the message as `last_error`; the job becomes `failed` (final) or
     ///   `pending`. A `done` job is left alone.
+    /// - `.cancel`: the job becomes `cancelled` (final). A `done` job is left alone.
     ///
     /// Operations naming a job the store does not have are skipped and reported in `unknown`.
     @discardableResult
@@ -52,6 +53,12 @@ extension Store {
                             UPDATE jobs SET state = ?, last_error = ?, lease_id = NULL, worker = NULL, updated_at = ?
                             WHERE id = ? AND state != 'done'
                             """).execute(arguments: [final ? "failed" : "pending", message, now, id])
+                        if db.changesCount == 0, try !exists(db, id) { report.unknown.append(id) }
+                    case .cancel(let id):
+                        try db.cachedStatement(sql: """
+                            UPDATE jobs SET state = 'cancelled', lease_id = NULL, worker = NULL, updated_at = ?
+                            WHERE id = ? AND state != 'done'
+                            """).execute(arguments: [now, id])
                         if db.changesCount == 0, try !exists(db, id) { report.unknown.append(id) }
                     }
                 }

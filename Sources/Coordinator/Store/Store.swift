@@ -13,7 +13,8 @@ import Shared
 ///              build_version, wall_seconds, finished_at)
 ///     coordinator_status (id = 1, body JSON): what a running coordinator says about itself
 ///
-/// `jobs.state` is `pending`, `leased`, `done` or `failed`; `attempts` counts leases granted.
+/// `jobs.state` is `pending`, `leased`, `done`, `failed` or `cancelled` (by the user; final);
+/// `attempts` counts leases granted. `steering` holds pause and cancel rules (Store+Steering.swift).
 /// A result row is written at most once per job and never overwritten: `results.job_id`
 /// is the primary key and inserts are `INSERT OR IGNORE`. A job is `done` exactly when it has
 /// a result row; both change in the same transaction.
@@ -134,6 +135,39 @@ public final class Store: Sendable {
                     body TEXT NOT NULL)
                 """)
         }
+        // Steering (Store+Steering.swift): the `cancelled` job state, which the v1 CHECK does not
+        // allow, so `jobs` is rebuilt (SQLite cannot alter a CHECK), and the table of pause and
+        // cancel rules that `pause`/`resume`/`cancel` write beside a running coordinator.
+        m.registerMigration("v3-steering", foreignKeyChecks: .deferred) { db in
+            try db.create(table: "jobs_v3") { t in
+                t.primaryKey("id", .text)
+                t.column("sweep", .text)
+                t.column("spec", .text).notNull()
+                t.column("kind", .text).notNull()
+                t.column("state", .text).notNull().defaults(to: "pending")
+                    .check(sql: "state IN ('pending', 'leased', 'done', 'failed', 'cancelled')")
+                t.column("attempts", .integer).notNull().defaults(to: 0)
+                t.column("lease_id", .text)
+                t.column("worker", .text)
+                t.column("last_error", .text)
+                t.column("updated_at", .double).notNull()
+            }
+            // rowid order is job order (resume, export): keep it.
+            try db.execute(sql: """
+                INSERT INTO jobs_v3 (rowid, id, sweep, spec, kind, state, attempts, lease_id, worker, last_error, updated_at)
+                SELECT rowid, id, sweep, spec, kind, state, attempts, lease_id, worker, last_error, updated_at FROM jobs
+                """)
+            try db.drop(table: "jobs")
+            try db.rename(table: "jobs_v3", to: "jobs")
+            try db.create(index: "jobs_state", on: "jobs", columns: ["state"])
+            try db.create(table: "steering") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("verb", .text).notNull().check(sql: "verb IN ('pause', 'cancel')")
+                t.column("sweep", .text)
+                t.column("filter", .text).notNull()
+                t.column("created", .double).notNull()
+            }
+        }
         return m
     }
 
@@ -195,7 +229,8 @@ public final class Store: Sendable {
                     .map { (id: $0[0] as String, kind: $0[1] as String) }
                 let done = try String.fetchAll(db, sql: "SELECT id FROM jobs WHERE state = 'done' ORDER BY rowid")
                 let failed = try String.fetchAll(db, sql: "SELECT id FROM jobs WHERE state = 'failed' ORDER BY rowid")
-                return (pending, done, failed, requeued, holders)
+                let cancelled = try String.fetchAll(db, sql: "SELECT id FROM jobs WHERE state = 'cancelled' ORDER BY rowid")
+                return (pending, done, failed, requeued, holders, cancelled)
             }
         }
         let pending = try raw.0.map { (r) throws(StoreError) -> Scheduler.PendingJob in
@@ -205,7 +240,8 @@ public final class Store: Sendable {
             return Scheduler.PendingJob(id: r.id, kind: kind)
         }
         return ResumeState(pending: pending, done: raw.1, failed: raw.2, requeuedLeases: raw.3,
-                           priorHolders: Dictionary(raw.4.map { ($0.id, $0.worker) }, uniquingKeysWith: { a, _ in a }))
+                           priorHolders: Dictionary(raw.4.map { ($0.id, $0.worker) }, uniquingKeysWith: { a, _ in a }),
+                           cancelled: raw.5)
     }
 
     /// The sweeps recorded in this store, oldest first.

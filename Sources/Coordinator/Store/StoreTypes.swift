@@ -67,6 +67,8 @@ public struct ResumeState: Sendable, Equatable {
     public var requeuedLeases: Int
     /// The worker that held each of those leases: its late result still counts.
     public var priorHolders: [String: String] = [:]
+    /// Jobs cancelled by the user: never run.
+    public var cancelled: [String] = []
 }
 
 /// One lease to record (from a scheduler `.assign`).
@@ -98,6 +100,8 @@ public enum StoreOp: Sendable, Equatable {
     case requeue(jobID: String)
     /// A failed run: `final` marks the job failed, otherwise it goes back to pending.
     case failure(jobID: String, message: String, final: Bool)
+    /// Cancelled by the user: the job becomes `cancelled` (final) unless it is done.
+    case cancel(jobID: String)
 }
 
 /// What a batch did with its results.
@@ -118,6 +122,7 @@ public struct StoreCounts: Sendable, Equatable {
     public var leased = 0
     public var done = 0
     public var failed = 0
+    public var cancelled = 0
     /// Done jobs whose outcome status is `diverged` (included in `done`).
     public var diverged = 0
     public init() {}

@@ -19,6 +19,12 @@ public struct Sweep: Sendable {
     /// plain grid. With variants, `jobs` is the union of every variant's jobs (a job two variants
     /// share is listed once, where it first appears) and `axes` is the shared base grid.
     public var variants: [SweepVariant] = []
+    /// Per-job time limit in seconds (`timeout`; nil: none) and how often a job that ran past it
+    /// is retried before it fails (`timeout_retries`). Policy, not part of a job's spec or id.
+    public var timeout: Double?
+    public var timeoutRetries = 0
+    static let timeoutRange: ClosedRange<Double> = 1...(30 * 86_400)
+    static let timeoutRetriesRange: ClosedRange<Double> = 0...10
 
     /// Index into `axes[axis].values` of the value job number `job` uses (mixed radix, last axis fastest).
     public func axisValueIndex(job: Int, axis: Int) -> Int {

@@ -102,6 +102,7 @@ struct SweepReader {
     func read(root: Node, text: String) throws -> Sweep {
         var name: String?, kindNode: (JobKind, Int?)?, gridNode: Node?, fixedNode: Node?, gridLine: Int?
         var variantsNode: (node: Node, line: Int?)?
+        var timeout: Double?, timeoutRetries = 0
         for (key, line, value) in try pairs(root, what: "sweep") {
             switch key {
             case "name":
@@ -120,8 +121,10 @@ struct SweepReader {
             case "grid": gridNode = value; gridLine = line
             case "fixed": fixedNode = value
             case "variants": variantsNode = (value, line)
+            case "timeout": timeout = try limit(value, key, line, Sweep.timeoutRange)
+            case "timeout_retries": timeoutRetries = Int(try limit(value, key, line, Sweep.timeoutRetriesRange, integer: true))
             default:
-                throw error(line, key, "unknown key (expected name, kind, description, grid, fixed, variants)")
+                throw error(line, key, "unknown key (expected name, kind, description, grid, fixed, variants, timeout, timeout_retries)")
             }
         }
         guard let name else { throw error(root.mark?.line ?? 1, "name", "missing") }
@@ -176,6 +179,8 @@ struct SweepReader {
         var sweep = Sweep(name: name, kind: kind, definitionText: text, jobs: [],
                           axes: axes.map { SweepAxis(key: $0.key, values: $0.values.map(\.value.description)) },
                           fixed: fixedOrder.map { ($0, fixed[$0]!.value.description) })
+        sweep.timeout = timeout
+        sweep.timeoutRetries = timeoutRetries
         if let variantsNode {
             let base = BaseGrid(axes: axes, fixed: fixed, keyLines: keyLines, total: total)
             (sweep.jobs, sweep.variants) = try readVariants(variantsNode.node, line: variantsNode.line, base: base, schema: schema)
@@ -183,6 +188,18 @@ struct SweepReader {
             sweep.jobs = try expand(axes: axes, fixed: fixed, schema: schema, keyLines: keyLines, total: total)
         }
         return sweep
+    }
+
+    /// A top-level number within `range` (`timeout`, `timeout_retries`).
+    func limit(_ node: Node, _ key: String, _ line: Int?, _ range: ClosedRange<Double>, integer: Bool = false) throws -> Double {
+        let text = node.scalar?.string ?? ""
+        guard let v = Double(text), v.isFinite, !integer || v == v.rounded() else {
+            throw error(node.mark?.line ?? line, key, "expected \(integer ? "an integer" : "a number of seconds"), got '\(text)'")
+        }
+        guard range.contains(v) else {
+            throw error(node.mark?.line ?? line, key, "must be in \(SweepFormat.number(range.lowerBound))...\(SweepFormat.number(range.upperBound)), got \(text)")
+        }
+        return v
     }
 
     func known(_ key: String, line: Int?, schema: KindSchema) throws -> FieldInfo {

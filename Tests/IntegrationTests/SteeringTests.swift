@@ -1,0 +1,103 @@
+import Foundation
+import Shared
+import Testing
+
+extension LiveSweeps {
+    /// `pause`, `resume` and `cancel` beside a running coordinator, with real coordinator and
+    /// worker processes on loopback.
+    @Suite struct Steering {
+        static func steer(_ cmd: Commands, _ verb: String, store: String, _ extra: [String] = []) throws -> String {
+            let f = try runToEnd(Bin.coordinator, [verb, "--store", store] + extra, in: cmd.scratch)
+            try #require(f.status == 0, "\(verb) failed: \(f.stderr)")
+            return f.stdout
+        }
+
+        /// Two 60 s jobs run on the worker's two slots when they are cancelled: CANCEL stops them
+        /// at once, the other long ones never run, and the same worker process goes on with the
+        /// short jobs until the sweep ends (long before the long jobs could have).
+        @Test(.timeLimit(.minutes(2)))
+        func cancelStopsRunningJobsAndTheWorkerGoesOn() throws {
+            try Bin.require()
+            let scratch = try Scratch("cancel")
+            let children = Children(scratch)
+            defer { children.killAll() }
+            let cmd = Commands(scratch: scratch, children: children)
+            let sweep = try scratch.write("cancel.yaml", """
+                name: integ-cancel
+                kind: noop
+                grid:
+                  sleep_ms: [60000, 150]
+                  token: 0..5
+
+                """)
+            let store = scratch.path("cancel.sqlite")
+            let port = try freeLoopbackPort()
+            let t0 = Date()
+            let coordinator = try cmd.coordinator(sweep: sweep, store: store, port: port, extra: ["--heartbeat-ms", "200"])
+            let worker = try cmd.worker(port: port, id: "integ-canceller-\(getpid())", slots: 2, heartbeatMs: 200)
+            // Both slots busy with long jobs (the grid hands them out first).
+            let busy = waitUntil(timeout: 30, poll: 0.05) { WorkerLog.started(worker.stderr).count >= 2 }
+            try #require(busy, "the worker never started two jobs\n\(children.diagnostics)")
+            #expect(WorkerLog.finished(worker.stderr).isEmpty)
+
+            let said = try Self.steer(cmd, "cancel", store: store, ["--sweep", "integ-cancel", "--where", "sleep_ms=60000"])
+            #expect(said.contains("6 unfinished job(s) match") && said.contains("running coordinator"), "\(said)")
+
+            try #require(coordinator.waitExit(timeout: 45), "the sweep did not finish after the cancel\n\(children.diagnostics)")
+            #expect(coordinator.process.terminationStatus == 0, "\(coordinator.diagnostics)")
+            #expect(Date().timeIntervalSince(t0) < 50, "the cancelled 60 s jobs were waited for")
+            let log = worker.stderr
+            #expect(log.components(separatedBy: "cancelling ").count - 1 == 2, "\(log)")
+            #expect(log.components(separatedBy: "discarded ").count - 1 == 2, "\(log)")
+            // The same process ran every short job after the cancel (it was never restarted).
+            #expect(WorkerLog.finished(log).count == 6)
+            #expect(WorkerLog.started(log).count == 8)
+            let status = try cmd.status(store: store)
+            #expect(status.done == 6 && status.cancelled == 6 && status.failed == 0 && status.pending == 0, "\(status)")
+            let records = try cmd.export(store: store)
+            #expect(records.count == 6 && records.allSatisfy { $0.spec.noop?.sleepMilliseconds == 150 })
+            #expect(coordinator.stderr.contains("told integ-canceller-\(getpid()) to stop it"))
+        }
+
+        /// `pause` stops new leases (running jobs finish, the sweep waits), `status` shows the rule,
+        /// `resume` lets the sweep finish.
+        @Test(.timeLimit(.minutes(2)))
+        func pauseStopsNewLeasesAndResumeFinishesTheSweep() throws {
+            try Bin.require()
+            let scratch = try Scratch("pause")
+            let children = Children(scratch)
+            defer { children.killAll() }
+            let cmd = Commands(scratch: scratch, children: children)
+            let jobs = 30
+            let sweep = try scratch.write("pause.yaml", noopSweep(name: "integ-pause", count: jobs, sleepMs: 100))
+            let store = scratch.path("pause.sqlite")
+            let port = try freeLoopbackPort()
+            let coordinator = try cmd.coordinator(sweep: sweep, store: store, port: port, extra: ["--heartbeat-ms", "200"])
+            let worker = try cmd.worker(port: port, id: "integ-pauser-\(getpid())", slots: 2, heartbeatMs: 200)
+            try #require(waitUntil(timeout: 30, poll: 0.02) { WorkerLog.finished(worker.stderr).count >= 4 },
+                         "no progress\n\(children.diagnostics)")
+            let said = try Self.steer(cmd, "pause", store: store)
+            #expect(said.contains("paused every sweep"), "\(said)")
+            // Within a second the rule is applied and the jobs then running have ended.
+            Thread.sleep(forTimeInterval: 1.2)
+            let startedAtPause = WorkerLog.started(worker.stderr).count
+            Thread.sleep(forTimeInterval: 1.5)
+            let log = worker.stderr
+            #expect(WorkerLog.started(log).count == startedAtPause, "jobs started while paused")
+            #expect(WorkerLog.finished(log).count == startedAtPause)
+            #expect(startedAtPause < jobs)
+            let paused = try cmd.status(store: store)
+            #expect(paused.coordinator == "running" && paused.leased == 0 && paused.pending == jobs - startedAtPause, "\(paused)")
+            #expect(paused.paused == ["every sweep"])
+            #expect(coordinator.process.isRunning)
+
+            let resumed = try Self.steer(cmd, "resume", store: store)
+            #expect(resumed.contains("lifted pause rule"), "\(resumed)")
+            try #require(coordinator.waitExit(timeout: 60), "the sweep did not finish after resume\n\(children.diagnostics)")
+            #expect(coordinator.process.terminationStatus == 0, "\(coordinator.diagnostics)")
+            let records = try cmd.export(store: store)
+            #expect(records.count == jobs && records.duplicateIDs.isEmpty)
+            #expect(try cmd.status(store: store).paused == [])
+        }
+    }
+}
