@@ -72,7 +72,7 @@ extension LiveSweeps {
             #expect(v?.message.contains("2") == true)
             try c.expectError(after: [h, Data([0x7F]), body("{}")], code: .unknownCommand, command: 0x7F, "command 0x7f")
             try c.expectError(after: [h, Data([0x00]), body("{}")], code: .unknownCommand, command: 0x00, "command 0x00")
-            try c.expectError(after: [h, Data([0x0B]), body("{}")], code: .unknownCommand, command: 0x0B, "command 0x0b")
+            try c.expectError(after: [h, Data([0x0C]), body("{}")], code: .unknownCommand, command: 0x0C, "command 0x0c")
             try c.expectError(after: [h, RawClient.command(.hello), body("{not json")], code: .malformedBody, command: 1, "bad JSON")
             try c.expectError(after: [h, RawClient.command(.hello), Data([0xFF, 0xFE, 0x00])], code: .malformedBody, command: 1, "not UTF-8")
             try c.expectError(after: [h, RawClient.command(.ready), body("[1,2]")], code: .malformedBody, command: 3, "array body")
