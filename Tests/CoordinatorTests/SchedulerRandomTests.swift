@@ -22,6 +22,11 @@ import Testing
         var holder: [String: String] = [:]  // job -> worker holding its live lease
         var committed: [String: Int] = [:]
         var failed: [String: Int] = [:]
+        var cancelled: [String: Int] = [:]
+        /// Pause, cancel and time limits are in play: CANCELs are expected.
+        var steering = false
+        /// Workers that stopped a job and will report their free slots.
+        var creditsDue: [String] = []
         var sentResults: [(worker: String, job: String, lease: String)] = []
         var violations: [String] = []
         var dropAssignments = true
@@ -47,13 +52,28 @@ import Testing
                 case let .markFailed(job, _):
                     failed[job, default: 0] += 1
                     holder[job] = nil
-                case .stopOnWorker(let job, _, _), .markCancelled(let job):
-                    violations.append("\(job) stopped or cancelled without a time limit or a cancel")
+                case let .stopOnWorker(job, worker, _):
+                    guard steering else { violations.append("\(job) stopped without a time limit or a cancel"); break }
+                    if holder[job] == worker { holder[job] = nil }
+                    // The worker stops it and, once it ended (after this round), says how many
+                    // slots are free.
+                    if var sim = workers[worker] {
+                        sim.running.removeAll { $0.job == job }
+                        workers[worker] = sim
+                        if sim.connected { creditsDue.append(worker) }
+                    }
+                case let .markCancelled(job):
+                    guard steering else { violations.append("\(job) cancelled without a cancel"); break }
+                    cancelled[job, default: 0] += 1
+                    holder[job] = nil
                 case .workerDead, .sendHeartbeat, .reject:
                     break
                 }
             }
             if violations.count < 20 { violations += scheduler.invariantViolations() }
+            while let w = creditsDue.popLast(), let sim = workers[w] {
+                apply(scheduler.credit(worker: w, free: sim.slots - sim.running.count, now: 0), rng: &rng)
+            }
         }
 
         mutating func finish(_ w: String, at now: Double, fail: Bool, rng: inout Xoshiro256) {
@@ -81,12 +101,18 @@ import Testing
         }
     }
 
-    static func run(seed: UInt64) -> (violations: [String], finished: Bool) {
+    static func run(seed: UInt64, steering: Bool = false) -> (violations: [String], finished: Bool) {
         var rng = Xoshiro256(seed: seed)
         let jobCount = 5 + Int(rng.next() % 40)
         let pending = (0..<jobCount).map { Scheduler.PendingJob(id: "j\($0)", kind: .noop) }
-        var world = World(scheduler: Scheduler(configuration: .init(liveness: 3, maxAttempts: 3, sessionID: "r"),
+        let limit: Double? = steering && rng.uniform() < 0.7 ? 1 + rng.uniform() * 4 : nil
+        var world = World(scheduler: Scheduler(configuration: .init(liveness: 3, maxAttempts: 3, sessionID: "r",
+                                                                    jobTimeout: limit, timeoutRetries: Int(rng.next() % 3)),
                                                pending: pending, done: [String]()))
+        world.steering = steering
+        func someJobs() -> Set<String> {
+            Set((0..<Int(rng.next() % 4)).map { _ in "j\(rng.next() % UInt64(jobCount))" })
+        }
         let names = (0..<(1 + Int(rng.next() % 4))).map { "w\($0)" }
         var now = 0.0
         for w in names {
@@ -121,12 +147,17 @@ import Testing
                 world.apply(world.scheduler.result(worker: r.worker, jobID: r.job, leaseID: r.lease, now: now), rng: &rng)
             } else if p < 0.72 {
                 world.apply(world.scheduler.result(worker: w, jobID: "bogus", leaseID: "r-0", now: now), rng: &rng)
+            } else if steering && p < 0.75 {
+                world.apply(world.scheduler.setPaused(someJobs(), now: now), rng: &rng)
+            } else if steering && p < 0.76 {
+                world.apply(world.scheduler.cancel(someJobs(), now: now), rng: &rng)
             } else {
                 world.apply(world.scheduler.tick(now: now), rng: &rng)
             }
         }
         // Calm phase: everyone comes back, nothing is lost, everyone works until the end.
         world.dropAssignments = false
+        if steering { world.apply(world.scheduler.setPaused([], now: now), rng: &rng) }
         for w in names { world.hello(w, now: now, lostState: false, rng: &rng); world.workers[w]!.silentUntil = 0 }
         var steps = 0
         while !world.scheduler.progress.isFinished && steps < 2000 {
@@ -142,17 +173,30 @@ import Testing
             world.apply(world.scheduler.tick(now: now), rng: &rng)
         }
         for p in pending {
-            let c = world.committed[p.id] ?? 0, f = world.failed[p.id] ?? 0
-            if c + f != 1 { world.violations.append("\(p.id) committed \(c)x, failed \(f)x") }
+            let c = world.committed[p.id] ?? 0, f = world.failed[p.id] ?? 0, x = world.cancelled[p.id] ?? 0
+            if c + f + x != 1 { world.violations.append("\(p.id) committed \(c)x, failed \(f)x, cancelled \(x)x") }
         }
         let progress = world.scheduler.progress
-        if progress.done + progress.failed != jobCount { world.violations.append("progress \(progress) for \(jobCount) jobs") }
+        if progress.done + progress.failed + progress.cancelled != jobCount {
+            world.violations.append("progress \(progress) for \(jobCount) jobs")
+        }
         return (world.violations, world.scheduler.progress.isFinished)
     }
 
     @Test func randomEventSequencesKeepTheInvariants() {
         for seed in UInt64(1)...300 {
             let (violations, finished) = Self.run(seed: seed)
+            #expect(finished, "seed \(seed): sweep did not finish")
+            #expect(violations.count == 0, "seed \(seed): \(violations.prefix(5))")
+            if !violations.isEmpty || !finished { break }
+        }
+    }
+
+    /// The same chaos with pause rules changing, cancels and (most seeds) a job time limit:
+    /// every job still ends exactly once, done, failed or cancelled.
+    @Test func randomEventSequencesWithSteeringKeepTheInvariants() {
+        for seed in UInt64(1)...300 {
+            let (violations, finished) = Self.run(seed: seed, steering: true)
             #expect(finished, "seed \(seed): sweep did not finish")
             #expect(violations.count == 0, "seed \(seed): \(violations.prefix(5))")
             if !violations.isEmpty || !finished { break }

@@ -79,3 +79,19 @@ import Testing
         #expect(try Store(readingAt: dir.path()).quickCheck().isEmpty)
     }
 }
+
+extension StoreSteeringTests {
+    /// A cancel is about the jobs there were: a sweep added to the store later is not cancelled
+    /// by an old rule (a pause rule, lifted by resume, covers new jobs too).
+    @Test func aCancelRuleCoversOnlyJobsThatExistedWhenItWasMade() throws {
+        let dir = StoreTests.TempDir()
+        let (store, _) = try Self.store(dir)
+        try store.cancel(sweep: nil, where: JobFilter(parsing: "model=lstm"), applyNow: false)
+        try store.pause(sweep: nil, where: JobFilter(parsing: "model=lstm"))
+        let later = JobSpec(synthetic: SyntheticSpec(model: .lstm, hidden: 6))
+        try store.addJobs([later], sweepName: "later", definition: "d")
+        let steered = try store.steeredJobs()
+        #expect(steered.cancelled.count == 2 && !steered.cancelled.contains(later.id))
+        #expect(steered.paused == [later.id])
+    }
+}

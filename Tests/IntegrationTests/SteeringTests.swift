@@ -99,5 +99,40 @@ extension LiveSweeps {
             #expect(records.count == jobs && records.duplicateIDs.isEmpty)
             #expect(try cmd.status(store: store).paused == [])
         }
+    
+        /// `timeout: 1` with `timeout_retries: 1`: a 60 s job is stopped on its worker after about
+        /// a second, run once more, stopped again and failed with "timed out"; the worker serves on.
+        @Test(.timeLimit(.minutes(2)))
+        func aJobPastItsTimeLimitIsStoppedRetriedAndFailed() throws {
+            try Bin.require()
+            let scratch = try Scratch("timeout")
+            let children = Children(scratch)
+            defer { children.killAll() }
+            let cmd = Commands(scratch: scratch, children: children)
+            let sweep = try scratch.write("timeout.yaml", """
+                name: integ-timeout
+                kind: noop
+                timeout: 1
+                timeout_retries: 1
+                grid:
+                  sleep_ms: [60000, 50]
+                  token: 0..1
+
+                """)
+            let store = scratch.path("timeout.sqlite")
+            let port = try freeLoopbackPort()
+            let t0 = Date()
+            let coordinator = try cmd.coordinator(sweep: sweep, store: store, port: port, extra: ["--heartbeat-ms", "200"])
+            let worker = try cmd.worker(port: port, id: "integ-timer-\(getpid())", slots: 2, heartbeatMs: 200)
+            try #require(coordinator.waitExit(timeout: 60), "the sweep did not end\n\(children.diagnostics)")
+            #expect(coordinator.process.terminationStatus == 0, "\(coordinator.diagnostics)")
+            #expect(Date().timeIntervalSince(t0) < 45, "the 60 s jobs were waited for")
+            let status = try cmd.status(store: store)
+            #expect(status.done == 2 && status.failed == 2, "\(status)")
+            let log = worker.stderr
+            #expect(log.components(separatedBy: "(timed out after 1 s)").count - 1 == 4, "\(log)")
+            let f = try runToEnd(Bin.coordinator, ["status", "--store", store], in: scratch)
+            #expect(f.stdout.contains("timed out after 1 s (2 runs, every one timed out)"), "\(f.stdout)")
+        }
     }
 }

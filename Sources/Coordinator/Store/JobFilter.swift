@@ -67,7 +67,9 @@ public struct JobFilter: Sendable, Equatable, CustomStringConvertible {
         }
         guard value.count <= 256 else { throw FilterError("the value of \(key) is longer than 256 characters") }
         if !types.contains(where: { accepts($0, value) }) {
-            throw FilterError("\(key)=\(value): expected \(types.map(\.description).joined(separator: " or "))")
+            var said: [String] = []
+            for t in types.map(\.description) where !said.contains(t) { said.append(t) }
+            throw FilterError("\(key)=\(value): expected \(said.joined(separator: " or "))")
         }
     }
 

@@ -24,10 +24,12 @@ public struct SteeringRule: Sendable, Equatable {
     public var filter: JobFilter
     /// Seconds since 1970.
     public var created: Double
+    /// The store's last job when the rule was made: a cancel rule covers no later job.
+    public var lastJob: Int64 = .max
 
     /// True when the rule covers a job of `sweep` whose spec JSON is `spec`.
-    func covers(sweep jobSweep: String?, spec: Data) -> Bool {
-        (sweep == nil || sweep == jobSweep) && filter.matches(specJSON: spec)
+    func covers(row: Int64, sweep jobSweep: String?, spec: Data) -> Bool {
+        (verb == .pause || row <= lastJob) && (sweep == nil || sweep == jobSweep) && filter.matches(specJSON: spec)
     }
 }
 
@@ -94,7 +96,7 @@ extension Store {
         let rows = try StoreError.wrap(.read, "read steering rules of \(file)") {
             try pool.read { db -> [Row] in
                 guard try db.tableExists("steering") else { return [] }
-                return try Row.fetchAll(db, sql: "SELECT id, verb, sweep, filter, created FROM steering ORDER BY id")
+                return try Row.fetchAll(db, sql: "SELECT id, verb, sweep, filter, created, last_job FROM steering ORDER BY id")
             }
         }
         return try rows.map { (row) throws(StoreError) -> SteeringRule in
@@ -102,7 +104,7 @@ extension Store {
             guard let verb = SteeringVerb(rawValue: verbText), let filter = try? JobFilter(parsing: filterText) else {
                 throw StoreError(.corrupt, "steering rule \(id) in \(file) does not read (\(verbText) \(filterText))")
             }
-            return SteeringRule(id: id, verb: verb, sweep: row[2], filter: filter, created: row[4])
+            return SteeringRule(id: id, verb: verb, sweep: row[2], filter: filter, created: row[4], lastJob: row[5])
         }
     }
 
@@ -124,7 +126,7 @@ extension Store {
         var out = SteeredJobs()
         guard !rules.isEmpty else { return out }
         for job in try unfinishedJobs() {
-            for rule in rules where rule.covers(sweep: job.sweep, spec: job.spec) {
+            for rule in rules where rule.covers(row: job.row, sweep: job.sweep, spec: job.spec) {
                 switch rule.verb {
                 case .pause: out.paused.insert(job.id)
                 case .cancel: out.cancelled.insert(job.id)
@@ -143,23 +145,24 @@ extension Store {
             }
         }
         let now = clock()
-        let id = try StoreError.wrap(.write, "add a \(verb.rawValue) rule to \(file)") {
-            try pool.write { db -> Int64 in
-                try db.execute(sql: "INSERT INTO steering (verb, sweep, filter, created) VALUES (?, ?, ?, ?)",
-                               arguments: [verb.rawValue, sweep, filter.description, now])
-                return db.lastInsertedRowID
+        let (id, lastJob) = try StoreError.wrap(.write, "add a \(verb.rawValue) rule to \(file)") {
+            try pool.write { db -> (Int64, Int64) in
+                let lastJob = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(rowid), 0) FROM jobs") ?? 0
+                try db.execute(sql: "INSERT INTO steering (verb, sweep, filter, created, last_job) VALUES (?, ?, ?, ?, ?)",
+                               arguments: [verb.rawValue, sweep, filter.description, now, lastJob])
+                return (db.lastInsertedRowID, lastJob)
             }
         }
-        var report = SteeringReport(rule: SteeringRule(id: id, verb: verb, sweep: sweep, filter: filter, created: now))
+        var report = SteeringReport(rule: SteeringRule(id: id, verb: verb, sweep: sweep, filter: filter, created: now, lastJob: lastJob))
         report.matching = try unfinishedJobs().filter { (sweep == nil || $0.sweep == sweep) && filter.matches(specJSON: $0.spec) }.count
         return report
     }
 
-    private func unfinishedJobs() throws(StoreError) -> [(id: String, sweep: String?, spec: Data)] {
+    private func unfinishedJobs() throws(StoreError) -> [(id: String, sweep: String?, spec: Data, row: Int64)] {
         try StoreError.wrap(.read, "read unfinished jobs of \(file)") {
             try pool.read { db in
-                try Row.fetchAll(db, sql: "SELECT id, sweep, spec FROM jobs WHERE state IN ('pending', 'leased') ORDER BY rowid").map {
-                    (id: $0[0] as String, sweep: $0[1] as String?, spec: Data(($0[2] as String).utf8))
+                try Row.fetchAll(db, sql: "SELECT id, sweep, spec, rowid FROM jobs WHERE state IN ('pending', 'leased') ORDER BY rowid").map {
+                    (id: $0[0] as String, sweep: $0[1] as String?, spec: Data(($0[2] as String).utf8), row: $0[3] as Int64)
                 }
             }
         }

@@ -166,6 +166,9 @@ public final class Store: Sendable {
                 t.column("sweep", .text)
                 t.column("filter", .text).notNull()
                 t.column("created", .double).notNull()
+                // The last job (rowid) when the rule was made: a cancel covers only jobs that
+                // existed then, not those of a sweep added to the store later.
+                t.column("last_job", .integer).notNull().defaults(to: 0)
             }
         }
         return m
