@@ -10,6 +10,10 @@ extension WorkerRuntime {
             do {
                 try handle(try Message.decode(frames))
             } catch let e as ProtocolError {
+                // A coordinator of another protocol version refusing this worker (PROTOCOL.md 4.5).
+                if case .unsupportedVersion = e, let refusal = WorkerError.versionRefusal(frames, build: config.buildVersion) {
+                    throw refusal
+                }
                 // The worker never answers with ERROR (that is the coordinator's command): log and drop.
                 log("dropped a bad message from the coordinator: \(e)")
             }
