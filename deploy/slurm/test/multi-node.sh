@@ -259,7 +259,7 @@ if wait_for 30 job_gone "$jobn" && [ -z "$(leftovers n1)$(leftovers n2)" ] && [ 
 else
     fail "(a2) after scancel --signal=TERM: job $(squeue -h -j "$jobn" -o %T), worker stops: $(grep -c 'stopping (SIGTERM)' "$log_n"), left: $(leftovers n1; leftovers n2)"
 fi
-# The coordinator logs each hand-back it receives. In one run of five here it logged only one of
+# The coordinator logs each hand-back it receives. In 2 runs of 9 here it logged only one of
 # the two (the other worker had logged its own hand-back); that worker's jobs then came back by
 # lease expiry, so nothing is lost, and it is reported instead of failing the test.
 if wait_for 10 two_handbacks; then pass "(a2) the coordinator took both hand-backs"
@@ -323,5 +323,15 @@ before=$(wc -l < "$work/b/before.jsonl")
 wait_for 30 job_gone "$jobb" || true
 [ -z "$(leftovers n1)$(leftovers n2)" ] && pass "(b) no process of the job left on n1 or n2 (coordinator, workers, steps)" \
     || fail "(b) left: $(leftovers n1; leftovers n2)"
+# The same job submitted again on the finished store: nothing to run, no worker started, exit 0.
+jobc=$(URNN_BIN="$bin" sbatch --parsable --nodes=2 --cpus-per-task=1 --output="$work/b/job-%j.out" \
+       "$root/deploy/slurm/urnn-sweep.sbatch" "$sweep" "$dir")
+wait_for 60 job_gone "$jobc" || true
+state_c=$(scontrol show job "$jobc" 2>/dev/null | grep -o 'JobState=[A-Z]*\|ExitCode=[0-9:]*' | tr '\n' ' ' | sed 's/ $//' || true)
+if job_gone "$jobc" && grep -q "coordinator exited with status 0" "$work/b/job-$jobc.out" && ! grep -q "urnn-worker" "$work/b/job-$jobc.out" \
+    && [ "$(wc -l < "$dir/export.jsonl")" -eq "$("$bin/urnn-coordinator" export --store "$store" | wc -l)" ]; then
+    pass "(b) submitted again on the finished store (job $jobc): no worker started, nothing added, exit 0 ($state_c)"
+else fail "(b) the resubmitted job $jobc: $state_c; $(tail -3 "$work/b/job-$jobc.out")"; fi
+[ -z "$(leftovers n1)$(leftovers n2)" ] || fail "(b) left after the resubmitted job: $(leftovers n1; leftovers n2)"
 
 if [ "$failures" -eq 0 ]; then echo "PASS: multi-node Slurm, both shapes, in $(elapsed)"; else echo "FAIL: $failures check(s) failed"; exit 1; fi
