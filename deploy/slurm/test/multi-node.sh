@@ -18,6 +18,8 @@
 #       fall mid-sweep reliably, it is checked only every 30 s); the workers hand their jobs
 #       back, the coordinator stops, the job requeues itself and its next run resumes the sweep
 #       from the store and finishes it: results from both nodes, none run twice after the stop.
+#   (b) also: resubmitted on the finished store it runs nothing; plain scancel of a running one
+#       ends coordinator and workers without a requeue.
 #   Then: no process of any job is left on either node (only slurmd).
 #
 # Run as root (Debian's slurm-wlm and munge are installed with apt-get when missing):
@@ -333,5 +335,23 @@ if job_gone "$jobc" && grep -q "coordinator exited with status 0" "$work/b/job-$
     pass "(b) submitted again on the finished store (job $jobc): no worker started, nothing added, exit 0 ($state_c)"
 else fail "(b) the resubmitted job $jobc: $state_c; $(tail -3 "$work/b/job-$jobc.out")"; fi
 [ -z "$(leftovers n1)$(leftovers n2)" ] || fail "(b) left after the resubmitted job: $(leftovers n1; leftovers n2)"
+
+# Plain scancel of a running whole-sweep job: everything ends (coordinator included), no requeue,
+# the store stays whole with the unfinished jobs queued for a later run.
+dir2="$work/shared/sweep-c"
+jobd=$(URNN_BIN="$bin" sbatch --parsable --nodes=2 --cpus-per-task=1 --output="$work/b/job-%j.out" \
+       "$root/deploy/slurm/urnn-sweep.sbatch" "$sweep" "$dir2")
+c_busy() { at_least_done "$dir2/store.sqlite" 2; }
+wait_for 120 c_busy || fail "(b) job $jobd did not get going"
+scancel "$jobd"
+if wait_for 60 job_gone "$jobd" && [ -z "$(leftovers n1)$(leftovers n2)" ]; then
+    st=$("$bin/urnn-coordinator" status --store "$dir2/store.sqlite" | tail -1)
+    restarts_d=$(scontrol show job "$jobd" 2>/dev/null | grep -o 'Restarts=[0-9]*' || true)
+    grep -q "stopping on signal" "$dir2"/coordinator-"$jobd"-0.log && [ "$restarts_d" = "Restarts=0" ] \
+        && pass "(b) scancel of a running whole-sweep job $jobd: coordinator and workers gone from n1 and n2, no requeue ($restarts_d), the store whole: $st (a lease left behind goes back to the queue on the next run)" \
+        || fail "(b) scancel of $jobd: $restarts_d; $(tail -2 "$dir2"/coordinator-"$jobd"-0.log)"
+else
+    fail "(b) after scancel of $jobd: $(squeue -h -j "$jobd" -o %T) left: $(leftovers n1; leftovers n2)"
+fi
 
 if [ "$failures" -eq 0 ]; then echo "PASS: multi-node Slurm, both shapes, in $(elapsed)"; else echo "FAIL: $failures check(s) failed"; exit 1; fi
