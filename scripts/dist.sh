@@ -29,7 +29,7 @@ for isa in "${isas[@]}"; do
     build_bin="$scratch/release"
     # A v3 binary cannot say its version on a CPU without AVX2; the build string is fixed by the ISA.
     version=$("$build_bin/urnn-worker" --version 2>/dev/null || true)
-    [ -n "$version" ] || version="$(sed -n 's/.*static let version = "\(urnnsweep-[^"]*\)".*/\1/p' Sources/Shared/Jobs/JobOutcome.swift)+$isa"
+    [ -n "$version" ] || version="$(sed -n 's/.*static let version = "\(urnnsweep-[^"]*\)".*/\1/p' Sources/Shared/Jobs/BuildInfo.swift)+$isa"
     case "$version" in *"+$isa") ;; *) echo "dist: the $isa build says it is $version" >&2; exit 1 ;; esac
     number=${version#urnnsweep-}; number=${number%%+*}
     name="urnnsweep-$number-$isa"
@@ -49,7 +49,7 @@ for isa in "${isas[@]}"; do
     cp docs/DEPLOY.md "$out/docs/"
     cp deploy/systemd/urnn-worker@.service "$out/deploy/systemd/"
     cp deploy/ssh/workers.sh "$out/deploy/ssh/"
-    cp deploy/slurm/urnn-workers.sbatch "$out/deploy/slurm/"
+    cp deploy/slurm/urnn-workers.sbatch deploy/slurm/urnn-sweep.sbatch "$out/deploy/slurm/"
     printf '%s\ncommit %s\nbuilt %s with %s\n' "$version" "$commit" "$(date -u +%FT%TZ)" "$(swift --version 2>/dev/null | head -1)" > "$out/VERSION"
     cpu_note="any x86-64 CPU"
     [ "$isa" = x86-64-v3 ] && cpu_note="x86-64-v3 CPUs only (AVX2, FMA, BMI2: Intel Haswell 2013 and later, AMD Excavator/Zen and later); on others the binaries stop at once with exit status 78. Use the baseline bundle there: it computes the same bits"
@@ -83,7 +83,10 @@ In a chroot or container, mount /proc: Swift programs on Linux read their argume
 /proc/self/cmdline and, without it, see none.
 
 deploy/ holds the systemd unit (it expects /opt/urnnsweep/bin/urnn-worker), the ssh launcher
-and the Slurm script.
+and the Slurm scripts (urnn-workers.sbatch: workers for a coordinator elsewhere;
+urnn-sweep.sbatch: a whole sweep in one allocation). Put /opt/urnnsweep/bin on their PATH, or
+set URNN_WORKER=/opt/urnnsweep/bin/urnn-worker (urnn-workers) or URNN_BIN=/opt/urnnsweep/bin
+(urnn-sweep) when you sbatch them.
 README
     (cd "$out" && sha256sum bin/urnn-coordinator bin/urnn-worker > SHA256SUMS)
     tar -C dist -czf "$out.tar.gz" "$name"

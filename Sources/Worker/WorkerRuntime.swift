@@ -83,6 +83,11 @@ final class WorkerRuntime: @unchecked Sendable {
             do {
                 try perform(session.received(try Message.decode(frames), now: t))
             } catch let e as ProtocolError {
+                // A coordinator of another protocol version refusing this worker (PROTOCOL.md 4.5).
+                if case .unsupportedVersion = e, let refusal = WorkerError.versionRefusal(frames, build: config.buildVersion) {
+                    try perform([.fail(refusal)])
+                    return
+                }
                 try perform(session.receivedMalformed(e, now: t))
             }
         }

@@ -111,3 +111,45 @@ import Testing
         }
     }
 }
+
+/// The two things every protocol version shares (PROTOCOL.md 4.5): frame 0's layout and ERROR.
+@Suite struct ProtocolVersionTests {
+    static func error(version: UInt8, code: String = "unsupported-version", message: String = "no") throws -> [Data] {
+        [Message.signature + [version], Data([0x0A]), try JSON.encode(Message.ErrorReport(code: code, message: message, command: 1))]
+    }
+
+    @Test func theVersionByteIsReadOnlyFromASignatureFrame() {
+        #expect(Message.protocolVersion(ofFrames: Message.ready(.init(credit: 1)).encode()) == Message.version)
+        #expect(Message.protocolVersion(ofFrames: [Message.signature + [7]]) == 7)
+        #expect(Message.protocolVersion(ofFrames: [Data("URNX".utf8) + [1]]) == nil)
+        #expect(Message.protocolVersion(ofFrames: [Message.signature + [1, 1]]) == nil)
+        #expect(Message.protocolVersion(ofFrames: []) == nil)
+    }
+
+    @Test func anErrorIsReadInAnyVersionsFraming() throws {
+        let v2 = try Self.error(version: 2, message: "speak 2")
+        #expect(throws: ProtocolError.unsupportedVersion(2)) { try Message.decode(v2) }   // decode stays strict
+        let read = try #require(Message.decodeErrorOfAnyVersion(v2))
+        #expect(read.version == 2 && read.report == .init(code: "unsupported-version", message: "speak 2", command: 1))
+        #expect(Message.decodeErrorOfAnyVersion(Message.error(.init(code: "x", message: "y")).encode())?.version == Message.version)
+    }
+
+    @Test func whatIsNoErrorOfAnyVersionIsNotReadAsOne() throws {
+        let v2 = try Self.error(version: 2)
+        #expect(Message.decodeErrorOfAnyVersion([Data("XXXX".utf8) + [2], v2[1], v2[2]]) == nil)          // no signature
+        #expect(Message.decodeErrorOfAnyVersion([v2[0], Data([0x02]), v2[2]]) == nil)                    // a WELCOME
+        #expect(Message.decodeErrorOfAnyVersion([v2[0], v2[1], Data("{\"code\":1}".utf8)]) == nil)        // not an ERROR body
+        #expect(Message.decodeErrorOfAnyVersion(Array(v2.prefix(2))) == nil)                            // two frames
+        #expect(Message.decodeErrorOfAnyVersion([v2[0], v2[1], Data(count: Message.maxBytes)]) == nil)   // oversize
+    }
+
+    @Test func aHelloOfAnyVersionSaysWhoSentIt() throws {
+        let hello = Message.hello(.init(workerID: "w1", host: "node7", pid: 1, slots: 1, buildVersion: "urnnsweep-9.0.0",
+                                        capabilities: [], nonce: "n")).encode()
+        let claims = Message.helloClaimsOfAnyVersion([Message.signature + [2], hello[1], hello[2]])
+        #expect(claims.workerID == "w1" && claims.host == "node7" && claims.build == "urnnsweep-9.0.0")
+        let none = Message.helloClaimsOfAnyVersion([Message.signature + [2], hello[1], Data("[1]".utf8)])
+        #expect(none.workerID == nil && none.host == nil && none.build == nil)
+        #expect(Message.helloClaimsOfAnyVersion(Message.ready(.init(credit: 1)).encode()).workerID == nil)
+    }
+}

@@ -88,6 +88,26 @@ import Testing
         #expect(p.terminationStatus == 0)
     }
 
+    /// The real binary against a coordinator of another protocol version: refused at its first
+    /// HELLO, it prints the coordinator's reason and exits non-zero at once (no retry loop).
+    @Test func refusedForItsProtocolVersionItSaysWhyAndExitsNonZero() throws {
+        let coord = try FakeCoordinator()
+        let (p, logURL) = try launch(["--connect", coord.endpoint, "--slots", "1", "--heartbeat-ms", "50", "--liveness", "3"])
+        defer { if p.isRunning { kill(p.processIdentifier, SIGKILL) }; try? FileManager.default.removeItem(at: logURL) }
+        let (id, _) = try coord.expect(.hello)
+        let text = "protocol version 1 is not supported: this coordinator (urnnsweep-9.0.0+baseline) speaks version 2; "
+            + "run workers of the coordinator's release"
+        let body = try JSON.encode(Message.ErrorReport(code: "unsupported-version", message: text, command: 1))
+        try coord.router.send([id, Message.signature + [2], Data([Message.Command.error.rawValue]), body])
+        #expect(waitExit(p, seconds: 5), "the refused worker is still running")
+        #expect(p.terminationReason == .exit && p.terminationStatus == 1)
+        let log = try String(contentsOf: logURL, encoding: .utf8)
+        #expect(log.contains("Error: coordinator is incompatible: it speaks protocol version 2") && log.contains(text), "\(log)")
+        var hellos = 0
+        while let (_, m) = try coord.next(within: 300) { if case .hello = m { hellos += 1 } }
+        #expect(hellos == 0, "the refused worker said HELLO again")
+    }
+
     @Test func threeWorkerProcessesShareTheJobsWithDistinctDefaultIDs() throws {
         let coord = try FakeCoordinator()
         var procs: [(Process, URL)] = []

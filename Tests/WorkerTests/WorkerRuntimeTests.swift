@@ -193,6 +193,32 @@ import Testing
         #expect(try w.waitForExit() == .released("sweep finished"))
     }
 
+    /// A coordinator of another protocol version answers HELLO with ERROR unsupported-version in
+    /// ITS framing (PROTOCOL.md 4.5): the worker reads it anyway and ends with its message,
+    /// instead of dropping it as undecodable and saying HELLO again forever.
+    @Test func refusalInAnotherVersionsFramingEndsTheWorkerWithItsMessage() throws {
+        let coord = try FakeCoordinator()
+        let w = try RuntimeHarness(endpoint: coord.endpoint, slots: 1)
+        w.start()
+        let (id, _) = try coord.expect(.hello)
+        let text = "protocol version 1 is not supported: this coordinator (urnnsweep-9.0.0+baseline) speaks version 2"
+        let body = try JSON.encode(Message.ErrorReport(code: "unsupported-version", message: text, command: 1))
+        try coord.router.send([id, Message.signature + [2], Data([Message.Command.error.rawValue]), body])
+        do {
+            _ = try w.waitForExit()
+            Issue.record("the worker did not end with an error")
+        } catch let e as WorkerError {
+            guard case .incompatible(let m) = e else { Issue.record("ended with \(e)"); return }
+            #expect(m.contains("it speaks protocol version 2") && m.contains("this worker (\(BuildInfo.build)) version 1"), "\(m)")
+            #expect(m.hasSuffix(text), "\(m)")
+        }
+        // Another version's ERROR with another code, or another version's WELCOME, is not a refusal.
+        let other = try JSON.encode(Message.ErrorReport(code: "hello-required", message: "x"))
+        #expect(WorkerError.versionRefusal([Message.signature + [2], Data([0x0A]), other], build: "b") == nil)
+        let welcome = Message.welcome(.init(sessionID: "s", nonce: "n", heartbeatMs: 50, liveness: 3)).encode()
+        #expect(WorkerError.versionRefusal([Message.signature + [2]] + welcome.dropFirst(), build: "b") == nil)
+    }
+
     @Test func unsupportedVersionErrorEndsTheWorker() throws {
         let coord = try FakeCoordinator()
         let w = try RuntimeHarness(endpoint: coord.endpoint, slots: 1)

@@ -48,6 +48,8 @@ final class CoordinatorServer {
     private var hostOf: [String: String] = [:]
     /// The pid each worker id said hello with: a live id claimed by another host or pid is refused.
     private var pidOf: [String: Int] = [:]
+    /// Refuses other protocol versions, warns once per worker about other builds.
+    private var admission = WorkerAdmission()
     private let clock: () -> Double
     /// Counters for logs and benchmarks.
     private(set) var stats = Stats()
@@ -187,6 +189,12 @@ final class CoordinatorServer {
             (routing, message) = try Message.decodeRouted(frames)
         } catch let e as RoutedDecodeError {
             stats.malformed += 1
+            if case .unsupportedVersion(let v) = e.error {
+                let refusal = admission.refuse(version: v, frames: Array(frames.dropFirst()), from: e.routingID)
+                if let line = refusal.log { logger.error("\(line)") }
+                replies.append((e.routingID, .error(refusal.reply)))
+                return
+            }
             logger.warning("malformed message from \(hex(e.routingID)): \(e.error)")
             if let w = workerOf[e.routingID] { scheduler.touch(worker: w, now: now) }
             replies.append((e.routingID, .error(e.error.report)))
@@ -225,9 +233,7 @@ final class CoordinatorServer {
             routeOf[h.workerID] = routing
             workerOf[routing] = h.workerID
             hostOf[h.workerID] = h.host
-            if BuildInfo.versionPart(of: h.buildVersion) != BuildInfo.version {
-                logger.warning("worker \(h.workerID) runs \(h.buildVersion), coordinator \(BuildInfo.version)")
-            }
+            if let warning = admission.buildWarning(for: h) { logger.warning("\(warning)") }
             logger.info("hello from \(h.workerID) on \(h.host) (pid \(h.pid), \(h.slots) slots)")
             replies.append((routing, .welcome(.init(sessionID: sessionID, nonce: h.nonce,
                                                      heartbeatMs: Int(configuration.heartbeatInterval * 1000),
