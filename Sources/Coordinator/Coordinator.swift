@@ -8,7 +8,7 @@ struct CoordinatorCommand: ParsableCommand {
         commandName: "urnn-coordinator",
         abstract: "Expand a sweep into jobs, hand them to workers over ZeroMQ, store and report results.",
         version: BuildInfo.build,
-        subcommands: [RunSweepCommand.self, PlanCommand.self, StatusCommand.self, ReportCommand.self, ExportCommand.self, ImportCommand.self, VerifyCommand.self, CheckCommand.self, KeygenCommand.self, BenchCommand.self]
+        subcommands: [RunSweepCommand.self, ServeCommand.self, PlanCommand.self, StatusCommand.self, ReportCommand.self, ExportCommand.self, ImportCommand.self, VerifyCommand.self, CheckCommand.self, KeygenCommand.self, BenchCommand.self]
     )
 
     static func main() {

@@ -63,7 +63,14 @@ final class CoordinatorServer {
         var workersDead = 0
         var requeued = 0
         var failedJobs = 0
+        // For the web view's /metrics (docs/WEB.md).
+        var leaseExpiries = 0
+        var retries = 0
+        var commits = 0
+        var lastCommitSeconds = 0.0
     }
+    /// Each worker's last HELLO (the web view's workers table: host, slots, build).
+    private(set) var hellos: [String: Message.Hello] = [:]
 
     /// The bound endpoint (resolves a `:*` or `:0` port to the real one).
     var endpoint: String { (try? socket.lastEndpoint) ?? configuration.bind }
@@ -191,6 +198,7 @@ final class CoordinatorServer {
                 return
             }
             pidOf[h.workerID] = h.pid
+            hellos[h.workerID] = h
             // A worker id that arrives through a new routing id takes it over.
             if let old = routeOf[h.workerID], old != routing { workerOf[old] = nil }
             routeOf[h.workerID] = routing
@@ -292,7 +300,9 @@ final class CoordinatorServer {
                 acks.append((worker, jobID))
             case let .requeue(jobID, reason):
                 stats.requeued += 1
+                if case .leaseExpired = reason { stats.leaseExpiries += 1 }
                 if case let .failed(message, _) = reason {
+                    stats.retries += 1
                     ops.append(.failure(jobID: jobID, message: message, final: false))
                 } else {
                     ops.append(.requeue(jobID: jobID))
@@ -318,7 +328,9 @@ final class CoordinatorServer {
             }
         }
         if !ops.isEmpty {
+            let t0 = clock()
             let report = try store.apply(ops)
+            stats.commits += 1; stats.lastCommitSeconds = clock() - t0
             stats.resultsCommitted += report.committed.count
             for id in report.committed where inbox[id]?.outcome.status == .diverged { stats.divergedCommitted += 1 }
             stats.duplicates += report.duplicates.count

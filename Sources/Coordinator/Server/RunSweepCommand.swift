@@ -60,6 +60,11 @@ struct RunSweepCommand: ParsableCommand {
     @Flag(help: "Keep serving after the last job finishes (until SIGINT/SIGTERM).")
     var stay = false
 
+    @OptionGroup var web: WebOptions
+
+    @Flag(help: "Show local workers' output here instead of in a log file per worker beside the store.")
+    var verbose = false
+
     func validate() throws {
         let cores = Bounds.cores
         let limit = allowManyLocalWorkers ? Bounds.localWorkersHardLimit : Bounds.localWorkerLimit(cores: cores)
@@ -75,6 +80,7 @@ struct RunSweepCommand: ParsableCommand {
         ].compactMap { $0 }
         if let first = problems.first { throw ValidationError(first) }
         _ = try bindEndpoint()
+        _ = try web.resolved(default: nil)
     }
 
     /// `--bind` checked and resolved (Endpoint); local mode without --bind needs no fixed port.
@@ -133,15 +139,18 @@ struct RunSweepCommand: ParsableCommand {
 
         // Local workers end with this process: stopped here on every way out of `run` (errors
         // included), and by the kernel when it dies otherwise (the worker's --parent-pid).
+        let webHook = try web.resolved(default: nil).map { try WebHook(options: $0, storePath: storePath, logger: logger) }
+        defer { webHook?.stop() }
         let locals = LocalWorkers()
         defer { locals.stop() }
         if localWorkers > 0 {
             let slots = workerSlots ?? max(1, ProcessInfo.processInfo.activeProcessorCount / localWorkers)
             let endpoint = server.endpoint.replacingOccurrences(of: "0.0.0.0", with: "127.0.0.1")
             try locals.start(count: localWorkers, endpoint: endpoint, slots: slots,
-                             extraArguments: ["--heartbeat-ms", String(heartbeatMs)])
+                             extraArguments: ["--heartbeat-ms", String(heartbeatMs)], logBeside: verbose ? nil : storePath)
             let pids = locals.processes.map { String($0.processIdentifier) }.joined(separator: ", ")
-            logger.info("started \(localWorkers) local workers with \(slots) slots each (pids \(pids))")
+            let logs = verbose ? "" : "; their output goes to \(LocalWorkers.logPath(beside: storePath, index: 0)) and on"
+            logger.info("started \(localWorkers) local workers with \(slots) slots each (pids \(pids))\(logs)")
         }
 
         let divergedBefore = (try? db.counts().diverged) ?? 0
@@ -154,6 +163,7 @@ struct RunSweepCommand: ParsableCommand {
         let reporter = ReportRefresher(storePath: storePath, outDir: reportDir, logger: logger)
 
         while !stop.isSet {
+            let roundStart = MonotonicTime.seconds()
             try server.round(timeout: 0.05)
             let now = MonotonicTime.seconds()
             let p = server.progress
@@ -163,6 +173,7 @@ struct RunSweepCommand: ParsableCommand {
                                         workersAlive: p.workersAlive,
                                         jobsPerMinute: rate.perMinute)
             printer.show(snap, now: now)
+            webHook?.afterRound(server, seconds: now - roundStart, jobsPerMinute: rate.perMinute, diverged: snap.diverged)
             if now - lastStatus >= 1 {
                 lastStatus = now
                 try? db.writeStatus(CoordinatorStatus(pid: Int(getpid()), endpoint: server.endpoint,
@@ -184,6 +195,7 @@ struct RunSweepCommand: ParsableCommand {
         server.disconnectAll(reason: stop.isSet ? "coordinator stopping" : "sweep finished")
         _ = try? server.round(timeout: 0.1) // take hand-backs that arrive at once
         locals.stop()
+        webHook?.afterRound(server, seconds: 0, jobsPerMinute: nil, diverged: divergedBefore + server.stats.divergedCommitted, stopped: true)
         try? db.writeStatus(CoordinatorStatus(pid: Int(getpid()), endpoint: server.endpoint, sessionID: server.sessionID,
                                               workersAlive: 0, running: 0, jobsPerMinute: nil,
                                               updatedAt: Date().timeIntervalSince1970, finished: server.progress.isFinished,
