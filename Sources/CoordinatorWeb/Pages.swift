@@ -220,6 +220,7 @@ enum Pages {
           main.innerHTML = h;
         }
 
+        const titleOf = document.title.replace(/^URNNSweep · /, '');
         let lastView = null, busy = false, again = false;
         async function refresh(view) {
           if (busy) { again = true; return; }
@@ -248,6 +249,7 @@ enum Pages {
             const v = JSON.parse(ev.data);
             body.dataset.version = String(v.version);
             body.dataset.updates = String(Number(body.dataset.updates) + 1);
+            document.title = `URNNSweep · ${v.counts.done}/${v.counts.total} done · ${titleOf}`;
             pill.textContent = v.live ? 'live' : 'store';
             pill.className = 'pill ' + (v.live ? 'on' : 'off');
             const moved = !lastView || finished(lastView) !== finished(v) || lastView.counts.running !== v.counts.running;

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import ServiceLifecycle
 
 /// The web view on a real socket: Hummingbird on SwiftNIO's own threads, beside (never inside)
 /// the coordinator's ZeroMQ loop. `start` returns once the socket is bound (port 0 resolved);
@@ -10,12 +11,13 @@ public final class WebServer: @unchecked Sendable {
     /// The port actually bound (the kernel's pick for port 0).
     public let port: Int
     private let task: Task<Void, any Error>
+    private let group: ServiceGroup
     private let gate: StreamGate
 
     public var url: String { "http://\(HTTPBind(host: bind.host, port: port))/" }
 
-    private init(bind: HTTPBind, port: Int, task: Task<Void, any Error>, gate: StreamGate) {
-        self.bind = bind; self.port = port; self.task = task; self.gate = gate
+    private init(bind: HTTPBind, port: Int, task: Task<Void, any Error>, group: ServiceGroup, gate: StreamGate) {
+        self.bind = bind; self.port = port; self.task = task; self.group = group; self.gate = gate
     }
 
     /// Binds and starts serving `app`; throws `WebConfigError` when the socket cannot be bound.
@@ -28,9 +30,11 @@ public final class WebServer: @unchecked Sendable {
             configuration: .init(address: .hostname(bind.host, port: bind.port), serverName: nil),
             onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? -1); continuation.finish() },
             logger: quiet)
+        // No signal handlers here: the coordinator's StopFlag owns SIGINT/SIGTERM.
+        let group = ServiceGroup(configuration: .init(services: [application], gracefulShutdownSignals: [], logger: quiet))
         let task = Task {
             defer { continuation.finish() }
-            try await application.run()
+            try await group.run()
         }
         var bound: Int?
         for await p in ports { bound = p }
@@ -40,7 +44,7 @@ public final class WebServer: @unchecked Sendable {
             do { try await task.value; why = "the server ended at once" } catch { why = "\(error)" }
             throw WebConfigError("cannot serve HTTP on \(bind): \(why)")
         }
-        return WebServer(bind: bind, port: port, task: task, gate: app.streams)
+        return WebServer(bind: bind, port: port, task: task, group: group, gate: app.streams)
     }
 
     /// `start` for synchronous callers (the coordinator's commands).
@@ -55,14 +59,18 @@ public final class WebServer: @unchecked Sendable {
         return try box.value!.get()
     }
 
-    /// Closes the event streams, then the server; waits at most `timeout` seconds.
+    /// Ends the event streams, then shuts the server down gracefully (requests in flight finish);
+    /// after `timeout` seconds it is cancelled instead.
     public func stop(timeout: Double = 3) {
         gate.close()
-        task.cancel()
         let done = DispatchSemaphore(value: 0)
-        let task = self.task
+        let task = self.task, group = self.group
+        Task { await group.triggerGracefulShutdown() }
         Task { _ = try? await task.value; done.signal() }
-        _ = done.wait(timeout: .now() + timeout)
+        if done.wait(timeout: .now() + timeout) == .timedOut {
+            task.cancel()
+            _ = done.wait(timeout: .now() + 1)
+        }
     }
 
     /// Serves until `stop` or a failure of the server.
