@@ -174,7 +174,7 @@ enum Pages {
         function drawFigures(r) {
           let h = `<h1>Figures</h1><p class="muted">Redrawn as results arrive (${r.records} stored results).</p>`;
           if (!r.figures.length) h += '<p>No figures yet: they appear with the first results.</p>';
-          for (const f of r.figures) h += `<figure id="figure-${esc(f.name)}"><figcaption>${esc(f.title)}</figcaption>${f.svg}</figure>`;
+          for (const f of r.figures) h += `<figure id="figure-${esc(f.name)}" title="${esc(f.title)}">${f.svg}</figure>`;
           main.innerHTML = h;
         }
 

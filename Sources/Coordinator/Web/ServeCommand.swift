@@ -8,6 +8,7 @@ import Shared
 /// progress it follows through the store) and on a finished sweep.
 struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "serve",
         abstract: "Serve the web view, JSON API and /metrics of a store (read-only; beside a running coordinator or after it).")
 
     @Option(help: "The SQLite results store.")
