@@ -75,6 +75,11 @@ extension LiveSweeps {
             // The coordinator runs on: serve took no lock and wrote nothing.
             #expect(coordinator.isRunning)
             try #require(waitUntil(timeout: 90) { (try? sweepView()).map(done) == 30 }, "the sweep did not finish\n\(children.diagnostics)")
+            // The quiet terminal: the local worker's lines went to its log beside the store, not here.
+            let workerLog = (try? String(contentsOfFile: scratch.path("slow.worker-0.log"), encoding: .utf8)) ?? ""
+            #expect(WorkerLog.finished(workerLog).count == 30, "worker log beside the store:\n\(workerLog.suffix(1000))")
+            #expect(WorkerLog.started(coordinator.stderr).isEmpty, "worker lines on the coordinator's terminal")
+            #expect(coordinator.stderr.contains("their output goes to \(scratch.path("slow.worker-0.log"))"))
             serve.signal(SIGTERM)
             #expect(serve.waitExit(timeout: 10), "serve did not stop on SIGTERM")
             #expect(serve.process.terminationStatus == 0)
