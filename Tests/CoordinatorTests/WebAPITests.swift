@@ -224,6 +224,44 @@ import Testing
         }
     }
 
+    @Test func pmnistResultsGetTheirTableFigureAndFilter() async throws {
+        let f = try Fixture()
+        let sweep = try SweepFile.load(pathOrPresetName: "pmnist-smoke")
+        try f.store.addJobs(sweep.jobs, sweepName: sweep.name, definition: sweep.definitionText)
+        let spec = sweep.jobs[0]
+        let outcome = JobOutcome(metrics: ["test_accuracy": 0.25, "selected_epoch": 2, "epochs_run": 3],
+                                 series: ["train_loss": [2.3, 2.1, 2.0], "validation_accuracy": [0.1, 0.2, 0.24],
+                                          "test_accuracy": [0.1, 0.21, 0.25]])
+        _ = try f.store.apply([.lease(LeaseGrant(jobID: spec.id, leaseID: "p-1", worker: "w0")),
+                               .result(ResultCommit(jobID: spec.id, leaseID: "p-1", outcome: outcome,
+                                                    provenance: Provenance(host: "h", workerID: "w0", buildVersion: "b", wallSeconds: 1)))])
+        let lr = try #require(spec.pmnist?.learningRate)
+        try await f.app().test(.router) { client in
+            try await client.execute(uri: "/api/results", method: .get) { r in
+                let v = try Self.json(ResultsView.self, r.body)
+                #expect(v.figures.map(\.name) == ["fig-snr20", "fig-pmnist"])
+                #expect(v.figures[1].svg.contains("Permuted pixel-by-pixel MNIST"))
+                let table = try #require(v.tables.first { $0.title == "Permuted MNIST, lr \(lr)" })
+                #expect(table.rows.count == 1 && table.rows[0][3] == "0.2500")
+            }
+            try await client.execute(uri: "/api/jobs?kind=pmnist&state=done", method: .get) { r in
+                let v = try Self.json(JobsView.self, r.body)
+                #expect(v.matching == 1 && v.jobs[0].metric == 0.25 && v.jobs[0].model == spec.pmnist?.model.rawValue)
+            }
+            try await client.execute(uri: "/api/sweep", method: .get) { r in
+                let v = try Self.json(SweepView.self, r.body)
+                // Same creation time (the fixture's clock): by name.
+                #expect(v.sweeps.map(\.name) == ["pmnist-smoke", "smoke"])
+                #expect(v.sweeps[0].counts.total == sweep.jobs.count && v.sweeps[0].counts.done == 1)
+                #expect(v.counts.total == 36 + sweep.jobs.count && v.counts.done == 5)
+            }
+            try await client.execute(uri: "/api/jobs/\(spec.id)", method: .get) { r in
+                let v = try Self.json(JobView.self, r.body)
+                #expect(v.curvesSVG?.contains("Accuracy per epoch") == true && v.curvesSVG?.contains("validation_accuracy") == true)
+            }
+        }
+    }
+
     @Test func pagesAndAssetsAreServedWithoutOutsideResources() async throws {
         let f = try Fixture()
         try await f.app().test(.router) { client in
