@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Shared
 import Testing
 
@@ -29,6 +32,31 @@ extension LiveSweeps {
                 #expect(r.stderr.contains(says), "\(args): \(r.stderr)")
                 #expect(!FileManager.default.fileExists(atPath: store), "\(args) created the store")
             }
+        }
+
+        @Test(.timeLimit(.minutes(2)))
+        func aTakenPortIsAClearErrorNotAHang() throws {
+            try Bin.require()
+            let scratch = try Scratch("web-port")
+            let sweep = try scratch.write("tiny.yaml", noopSweep(name: "tiny", count: 1, sleepMs: 1))
+            let store = scratch.path("tiny.sqlite")
+            let made = try runToEnd(Bin.coordinator, ["run", sweep, "--store", store, "--local-workers", "1"], in: scratch, timeout: 60)
+            try #require(made.status == 0, "\(made.stderr)")
+            // Hold a listening socket on a loopback port for the whole test.
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            defer { close(fd) }
+            var addr = sockaddr_in()
+            addr.sin_family = sa_family_t(AF_INET)
+            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+            var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+            let listening = withUnsafeMutablePointer(to: &addr) { p in
+                p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && listen(fd, 1) == 0 && getsockname(fd, $0, &len) == 0 }
+            }
+            try #require(listening)
+            let port = Int(UInt16(bigEndian: addr.sin_port))
+            let r = try runToEnd(Bin.coordinator, ["serve", "--store", store, "--http", "127.0.0.1:\(port)"], in: scratch, timeout: 20)
+            #expect(r.exitedNormally && r.status == 1)
+            #expect(r.stderr.contains("cannot serve HTTP on 127.0.0.1:\(port)") && r.stderr.contains("in use"), "\(r.stderr)")
         }
 
         @Test(.timeLimit(.minutes(4)))
