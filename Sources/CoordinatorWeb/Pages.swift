@@ -193,10 +193,14 @@ enum Pages {
             sel('kind', ['synthetic', 'pmnist', 'theorem1', 'theorem2', 'theorem3', 'noop']) + sel('model', ['rnn', 'crnn', 'urnn', 'lstm']) +
             `<label>hidden<input name="hidden" size="4" value="${esc(q.get('hidden') || '')}"></label>` +
             sel('state', ['pending', 'running', 'done', 'failed', 'diverged']) + '<button type="submit">Filter</button></form>';
-          h += `<p class="muted" id="jobs-count">${v.matching} matching jobs` + (v.matching > v.jobs.length ? `, showing ${v.offset + 1}–${v.offset + v.jobs.length}` : '') + '.</p>';
+          h += `<p class="muted" id="jobs-count">${v.matching} matching jobs` + (v.matching > v.jobs.length ? `, showing ${v.offset + 1}–${v.offset + v.jobs.length}` : '') + '.';
+          const page = off => { const p = new URLSearchParams(location.search); p.set('offset', String(off)); return '/jobs?' + p; };
+          if (v.offset > 0) h += ` <a id="jobs-prev" href="${esc(page(Math.max(0, v.offset - v.limit)))}">previous</a>`;
+          if (v.offset + v.jobs.length < v.matching) h += ` <a id="jobs-next" href="${esc(page(v.offset + v.limit))}">next</a>`;
+          h += '</p>';
           h += table(['job', 'sweep', 'kind', 'model', 'hidden', 'state', 'attempts', 'worker', 'metric', 'spec'],
             v.jobs.map(j => [`<a href="/jobs/${esc(j.id)}">${esc(j.id.slice(0, 12))}</a>`, esc(j.sweep), esc(j.kind), esc(j.model ?? '–'),
-              j.hidden ?? '–', stateCell(j.status === 'diverged' ? 'diverged' : j.state), j.attempts, esc(j.worker ?? '–'), num(j.metric), esc(j.summary)]), 'jobs', 1);
+              j.hidden ?? '–', stateCell(j.status === 'diverged' ? 'diverged' : j.state), j.attempts, esc(j.worker ?? '–'), num(j.metric), esc(j.summary)]), 'jobs', 4);
           main.innerHTML = h;
         }
 

@@ -137,10 +137,11 @@ struct RunSweepCommand: ParsableCommand {
         let stop = StopFlag()
         stop.install()
 
-        // Local workers end with this process: stopped here on every way out of `run` (errors
-        // included), and by the kernel when it dies otherwise (the worker's --parent-pid).
+        // The web view (--http, docs/WEB.md): served beside the loop, fed after each round.
         let webHook = try web.resolved(default: nil).map { try WebHook(options: $0, storePath: storePath, logger: logger) }
         defer { webHook?.stop() }
+        // Local workers end with this process: stopped here on every way out of `run` (errors
+        // included), and by the kernel when it dies otherwise (the worker's --parent-pid).
         let locals = LocalWorkers()
         defer { locals.stop() }
         if localWorkers > 0 {
