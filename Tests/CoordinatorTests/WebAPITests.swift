@@ -39,9 +39,11 @@ import Testing
             _ = try store.apply(ops)
         }
 
-        func app(token: String? = nil, steering: (any SweepSteering)? = nil, feed: LiveFeed = LiveFeed()) throws -> Application<RouterResponder<BasicRequestContext>> {
+        func app(token: String? = nil, steering: (any SweepSteering)? = nil, feed: LiveFeed = LiveFeed(),
+                 maxEventStreams: Int = 64) throws -> Application<RouterResponder<BasicRequestContext>> {
             let source = try StoreWebSource(storePath: path, feed: feed)
-            let web = WebApp(source: source, steering: steering, access: HTTPAccess(token: token), feed: feed, metrics: WebMetrics())
+            var web = WebApp(source: source, steering: steering, access: HTTPAccess(token: token), feed: feed, metrics: WebMetrics())
+            web.maxEventStreams = maxEventStreams
             return Application(router: web.router())
         }
     }
@@ -340,6 +342,22 @@ import Testing
             }
             #expect(Date().timeIntervalSince(t0) >= 0.5)
             _ = try await publisher.value
+        }
+    }
+
+    @Test func eventStreamsAreBounded() async throws {
+        let f = try Fixture()
+        try await f.app(maxEventStreams: 0).test(.router) { client in
+            try await client.execute(uri: "/api/events?max=1", method: .get) { r in
+                #expect(r.status == .serviceUnavailable)
+                #expect(Self.error(r.body).contains("too many open event streams"))
+            }
+        }
+        // A finished stream gives its place back.
+        try await f.app(maxEventStreams: 1).test(.router) { client in
+            for _ in 0..<3 {
+                try await client.execute(uri: "/api/events?max=1", method: .get) { r in #expect(r.status == .ok) }
+            }
         }
     }
 
