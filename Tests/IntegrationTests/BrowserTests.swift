@@ -133,8 +133,8 @@ func httpGet(port: Int, path: String) -> Data? {
 }
 
 extension LiveSweeps {
-    /// The web view as a person uses it: a real `run --http` with 2 local workers and headless
-    /// Chromium on its pages while it runs (docs/WEB.md, "Tests"). By default the sweep is the
+    /// The web view as a person uses it: a real `run --http`, 2 real workers joining once the page
+    /// is open, and headless Chromium on its pages while the sweep runs (docs/WEB.md, "Tests"). By default the sweep is the
     /// `smoke` grid (3 realizations x hidden 2, 4, 8, 14 x rnn/urnn/lstm = 36 jobs) on tiny data, so
     /// a debug build finishes it in about a minute; `URNN_BROWSER_SWEEP=smoke` runs the preset itself
     /// (with `URNN_BIN_DIR=.build/release`, about a minute on 2 cores).
@@ -165,8 +165,10 @@ extension LiveSweeps {
             defer { children.killAll() }
             let store = scratch.path("smoke.sqlite")
             let sweep = try ProcessInfo.processInfo.environment["URNN_BROWSER_SWEEP"] ?? scratch.write("smoke.yaml", Self.tinySmoke)
+            // The workers join once the page is open (below), so the open page sees the whole sweep.
+            let zmqPort = try freeLoopbackPort()
             let coordinator = try children.start(Bin.coordinator, [
-                "run", sweep, "--store", store, "--report", scratch.path("live-report"), "--local-workers", "2",
+                "run", sweep, "--store", store, "--report", scratch.path("live-report"), "--bind", "tcp://127.0.0.1:\(zmqPort)",
                 "--heartbeat-ms", "500", "--http", "127.0.0.1:0", "--stay",
             ], name: "coordinator")
             var base = ""
@@ -181,6 +183,11 @@ extension LiveSweeps {
             let browser = try children.start(URL(fileURLWithPath: Browser.path!), Browser.flags(scratch).filter { !$0.hasPrefix("--user-data-dir") }
                 + ["--user-data-dir=\(profile)", "--remote-debugging-port=0", base], name: "chromium")
             let devtools = try DevTools.attach(profile: profile)
+            try #require(waitUntil(timeout: 60, poll: 0.2) {
+                devtools.titles(prefix: base).first?.contains("· 0/36 done") == true
+            }, "the open page never showed 0/36 done: \(devtools.titles(prefix: base))\n\(children.diagnostics)")
+            let cmd = Commands(scratch: scratch, children: children)
+            for i in 0..<2 { _ = try cmd.worker(port: zmqPort, id: "browser-w\(i)", slots: 1, heartbeatMs: 500) }
             var seen: [Int] = []
             var total = 0
             var jobPageChecked = false
