@@ -17,28 +17,30 @@ public final class WebMetrics: Sendable {
 
     public static let jobStates = ["pending", "running", "done", "failed", "diverged"]
 
+    /// `urnn_<metric>[_<unit>]` with its help text.
+    static func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "urnn", metricName: metric, unitName: unit, helpText: help)
+    }
+
     public init() {
         var g: [String: Gauge] = [:]
         for s in Self.jobStates {
-            g[s] = registry.makeGauge(name: "urnn_jobs", labels: [("state", s)],
-                                      help: "Jobs in the store by state (diverged: done jobs whose training diverged)")
+            g[s] = registry.makeGauge(descriptor: Self.name("jobs", "", "Jobs in the store by state (diverged: done jobs whose training diverged)"),
+                                      labels: [("state", s)])
         }
         jobs = g
-        resultsStored = registry.makeCounter(name: "urnn_results_stored_total",
-                                             help: "Results committed to the store by this coordinator (rate() gives results per second)")
-        workersAlive = registry.makeGauge(name: "urnn_workers_alive", help: "Workers with a live session")
-        leaseExpiries = registry.makeCounter(name: "urnn_lease_expiries_total",
-                                             help: "Leases requeued because no heartbeat renewed them")
-        retries = registry.makeCounter(name: "urnn_retries_total", help: "Failed runs requeued for another attempt")
-        malformed = registry.makeCounter(name: "urnn_malformed_messages_total", help: "Messages that did not decode or broke the protocol")
+        resultsStored = registry.makeCounter(descriptor: Self.name("results_stored", "total",
+                                             "Results committed to the store by this coordinator (rate() gives results per second)"))
+        workersAlive = registry.makeGauge(descriptor: Self.name("workers_alive", "", "Workers with a live session"))
+        leaseExpiries = registry.makeCounter(descriptor: Self.name("lease_expiries", "total", "Leases requeued because no heartbeat renewed them"))
+        retries = registry.makeCounter(descriptor: Self.name("retries", "total", "Failed runs requeued for another attempt"))
+        malformed = registry.makeCounter(descriptor: Self.name("malformed_messages", "total", "Messages that did not decode or broke the protocol"))
         commitSeconds = registry.makeValueHistogram(
-            name: "urnn_store_commit_seconds",
-            buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-            help: "Time of one store transaction (a round's leases, results, requeues, failures)")
+            descriptor: Self.name("store_commit", "seconds", "Time of one store transaction (a round's leases, results, requeues, failures)"),
+            buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5])
         roundSeconds = registry.makeValueHistogram(
-            name: "urnn_round_seconds",
-            buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5],
-            help: "Duration of one coordinator loop round, poll wait included (50 ms when idle)")
+            descriptor: Self.name("round", "seconds", "Duration of one coordinator loop round, poll wait included (50 ms when idle)"),
+            buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5])
     }
 
     /// Sets the gauges from the store's counts (and, when a loop runs, its workers).
