@@ -47,6 +47,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
+        // The live web view (issue 13, docs/WEB.md): HTTP on SwiftNIO, Prometheus text format.
+        // Default traits off: swift-configuration support is not used and costs build time.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0", traits: []),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
     ],
     targets: [
         // System-library shims: one module map per C library.
@@ -69,12 +74,23 @@ let package = Package(
             ],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))] + isaCodegen + isaDefines
         ),
+        // The coordinator's web side (docs/WEB.md): Hummingbird, SSE, /metrics. A target of its own
+        // so SwiftNIO stays out of the module that runs the ZeroMQ loop (docs/ARCHITECTURE.md).
+        .target(
+            name: "CoordinatorWeb",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The coordinator as a library (sweeps, scheduler, store, server, reports, its commands and
         // the coordinator benchmark); urnn-coordinator is CoordinatorCLI, one call into it.
         .target(
             name: "Coordinator",
             dependencies: [
-                "Shared",
+                "Shared", "CoordinatorWeb",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -103,8 +119,11 @@ let package = Package(
         // XML collector (Tests/Support). Only test targets depend on it.
         .target(name: "TestSupport", dependencies: ["Shared"], path: "Tests/Support", swiftSettings: isaDefines),
         .testTarget(name: "SharedTests", dependencies: ["Shared", "CCPU", "CLapack", "TestSupport"], swiftSettings: isaDefines),
-        .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "Shared", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
-                    swiftSettings: isaDefines),
+        .testTarget(name: "CoordinatorTests", dependencies: [
+            "Coordinator", "Shared", "CoordinatorWeb", "TestSupport",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ], swiftSettings: isaDefines),
         .testTarget(name: "WorkerTests", dependencies: ["Worker", "Shared", "TestSupport"], swiftSettings: isaDefines),
         .testTarget(name: "IntegrationTests", dependencies: ["Shared", "TestSupport"], swiftSettings: isaDefines),
     ]

@@ -2,8 +2,12 @@
 # Installs the Debian packages the build needs, only where they are missing.
 # Safe to run again; does nothing when everything is present.
 set -euo pipefail
+# `setup.sh test` (what `./x test` runs) also installs what only the tests use: Debian's chromium
+# for the web view's browser test (docs/WEB.md, "Tests").
+packages=(libzmq3-dev liblapacke-dev libopenblas-dev pkg-config libsqlite3-dev zlib1g-dev)
+[ "${1:-}" = "test" ] && packages+=(chromium)
 need=()
-for pkg in libzmq3-dev liblapacke-dev libopenblas-dev pkg-config libsqlite3-dev zlib1g-dev; do
+for pkg in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -9,7 +9,7 @@ public struct CoordinatorCommand: ParsableCommand {
         commandName: "urnn-coordinator",
         abstract: "Expand a sweep into jobs, hand them to workers over ZeroMQ, store and report results.",
         version: BuildInfo.build,
-        subcommands: [RunSweepCommand.self, PlanCommand.self, FieldsCommand.self, StatusCommand.self, ReportCommand.self, PauseCommand.self, ResumeCommand.self, CancelCommand.self, ExportCommand.self, ImportCommand.self, VerifyCommand.self, CheckCommand.self, KeygenCommand.self]
+        subcommands: [RunSweepCommand.self, ServeCommand.self, PlanCommand.self, FieldsCommand.self, StatusCommand.self, ReportCommand.self, PauseCommand.self, ResumeCommand.self, CancelCommand.self, ExportCommand.self, ImportCommand.self, VerifyCommand.self, CheckCommand.self, KeygenCommand.self]
     )
 
     public init() {}

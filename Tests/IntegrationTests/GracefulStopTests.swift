@@ -76,9 +76,9 @@ extension LiveSweeps {
             let sweep = try scratch.write("term-coord.yaml", noopSweep(name: "integ-term-coordinator", count: jobs, sleepMs: 150))
             let store = scratch.path("term-coord.sqlite")
             let port = try freeLoopbackPort()
-            let args = ["--local-workers", "2", "--worker-slots", "2", "--heartbeat-ms", "200", "--liveness", "3"]
+            let args = ["--local-workers", "2", "--worker-slots", "2", "--heartbeat-ms", "200", "--liveness", "3", "--verbose"]
 
-            // Local workers log to the coordinator's stderr.
+            // Local workers log to the coordinator's stderr with --verbose.
             let first = try cmd.coordinator(sweep: sweep, store: store, port: port, extra: args, name: "coordinator-1")
             try #require(waitUntil(timeout: 60, poll: 0.01) { WorkerLog.finished(first.stderr).count >= 8 },
                          "no progress\n\(first.diagnostics)")

@@ -52,7 +52,7 @@ extension LiveSweeps {
 
             // The sweep resumes on B: only the two jobs without a result run.
             let b = try cmd.coordinator(sweep: sweepPath, store: storeB, port: try freeLoopbackPort(),
-                                        extra: ["--local-workers", "1", "--worker-slots", "2", "--heartbeat-ms", "200"], name: "b")
+                                        extra: ["--local-workers", "1", "--worker-slots", "2", "--heartbeat-ms", "200", "--verbose"], name: "b")
             try #require(b.waitExit(timeout: 120) && b.process.terminationStatus == 0, "sweep B failed\n\(b.diagnostics)")
             let started = Set(WorkerLog.started(b.stderr))
             #expect(started == Set(all.suffix(2).map { String($0.jobID.prefix(8)) }), "B re-ran imported jobs: \(started)")

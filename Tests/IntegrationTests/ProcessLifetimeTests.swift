@@ -66,7 +66,7 @@ extension LiveSweeps {
             let port = try freeLoopbackPort()   // explicit, so not even a regression can use a fixed port
             let coordinator = try children.start(
                 Bin.coordinator, ["run", sweep, "--store", scratch.path("orphans.sqlite"), "--report", scratch.path("r"),
-                                  "--local-workers", "2", "--worker-slots", "1", "--bind", "tcp://127.0.0.1:\(port)"],
+                                  "--local-workers", "2", "--worker-slots", "1", "--bind", "tcp://127.0.0.1:\(port)", "--verbose"],
                 name: "coordinator", environment: ["URNN_LOG_LEVEL": "info"])
             var pids: [Int32] = []
             defer { killIfWorker(pids) }
@@ -99,7 +99,7 @@ extension LiveSweeps {
             let port = try freeLoopbackPort()
             let coordinator = try children.start(
                 Bin.coordinator, ["run", sweep, "--store", disk + "/full.sqlite", "--report", scratch.path("r"),
-                                  "--local-workers", "2", "--worker-slots", "2", "--bind", "tcp://127.0.0.1:\(port)"],
+                                  "--local-workers", "2", "--worker-slots", "2", "--bind", "tcp://127.0.0.1:\(port)", "--verbose"],
                 name: "coordinator", environment: ["URNN_LOG_LEVEL": "info"])
             var pids: [Int32] = []
             defer { killIfWorker(pids) }

@@ -58,22 +58,27 @@ enum PMNISTReport {
     }
 
     static func markdown(_ rows: [Row]) -> String {
-        func f(_ v: Double?, _ d: Int = 4) -> String { v.map { String(format: "%.\(d)f", $0) } ?? "–" }
         var o = "# Permuted MNIST (Figure 4)\n\n"
         o += "Test accuracy at the epoch with the best validation accuracy (early stopping), over the stored runs of each "
             + "point. *Spread* is min–max over runs; *epoch* the mean epoch early stopping chose (of *run* epochs).\n"
         for lr in Set(rows.map(\.learningRate)).sorted(by: >) {
             o += "\n## lr \(lr)\n\n"
-            var t = TextTable(columns: ["model", "hidden", "runs", "mean acc", "sd", "spread", "epoch", "run", "early stops", "diverged"],
-                              alignments: [.left, .right, .right, .right, .right, .left, .right, .right, .right, .right])
-            for r in rows where r.learningRate == lr {
-                let spread = r.accuracy.min.map { "\(f($0))–\(f(r.accuracy.max))" } ?? "–"
-                t.rows.append([r.model.rawValue, String(r.hidden), String(r.runs), f(r.accuracy.mean), f(r.accuracy.standardDeviation),
-                               spread, f(r.selectedEpoch.mean, 1), f(r.epochsRun.mean, 1), String(r.stoppedEarly), String(r.diverged)])
-            }
-            o += t.markdown()
+            o += table(rows, learningRate: lr).markdown()
         }
         return o
+    }
+
+    /// The table of one learning rate as pmnist-summary.md shows it (and the web view's results page).
+    static func table(_ rows: [Row], learningRate lr: Double) -> TextTable {
+        func f(_ v: Double?, _ d: Int = 4) -> String { v.map { String(format: "%.\(d)f", $0) } ?? "–" }
+        var t = TextTable(columns: ["model", "hidden", "runs", "mean acc", "sd", "spread", "epoch", "run", "early stops", "diverged"],
+                          alignments: [.left, .right, .right, .right, .right, .left, .right, .right, .right, .right])
+        for r in rows where r.learningRate == lr {
+            let spread = r.accuracy.min.map { "\(f($0))–\(f(r.accuracy.max))" } ?? "–"
+            t.rows.append([r.model.rawValue, String(r.hidden), String(r.runs), f(r.accuracy.mean), f(r.accuracy.standardDeviation),
+                           spread, f(r.selectedEpoch.mean, 1), f(r.epochsRun.mean, 1), String(r.stoppedEarly), String(r.diverged)])
+        }
+        return t
     }
 
     static func figure(_ rows: [Row], records: [ResultRecord]) -> SVGFigure {

@@ -106,19 +106,25 @@ enum ReportTables {
         for snr in s.snrs {
             o += "\n## SNR \(SweepFormat.number(snr)) dB\n\n"
             if let opt = s.optimalBySNR[snr] { o += "Optimal R² (noiseless teacher output): \(f(opt)).\n\n" }
-            var table = TextTable(
-                columns: ["model", "hidden", "runs", "mean R²", "95% CI of mean", "median", "IQR", "sd", "diverged", "guard", "non-finite"],
-                alignments: [.left, .right, .right, .right, .left, .right, .left, .right, .right, .right, .right])
-            for r in s.rows where r.snrDB == snr {
-                let t = r.testR2
-                let ci = t.ci95Low.map { "[\(f($0)), \(f(t.ci95High))]" } ?? "–"
-                let iqr = t.q1.map { "[\(f($0)), \(f(t.q3))]" } ?? "–"
-                table.rows.append([r.model.rawValue, String(r.hidden), String(r.runs), f(t.mean), ci, f(t.median), iqr,
-                                   f(t.standardDeviation), String(r.diverged), String(r.guarded), String(t.nonFinite)])
-            }
-            o += table.markdown()
+            o += table(s, snr: snr).markdown()
         }
         return o + timeSection(records)
+    }
+
+    /// The table of one SNR as summary.md shows it (and the web view's results page).
+    static func table(_ s: SyntheticSummary, snr: Double) -> TextTable {
+        func f(_ v: Double?) -> String { v.map { String(format: "%.4f", $0) } ?? "–" }
+        var table = TextTable(
+            columns: ["model", "hidden", "runs", "mean R²", "95% CI of mean", "median", "IQR", "sd", "diverged", "guard", "non-finite"],
+            alignments: [.left, .right, .right, .right, .left, .right, .left, .right, .right, .right, .right])
+        for r in s.rows where r.snrDB == snr {
+            let t = r.testR2
+            let ci = t.ci95Low.map { "[\(f($0)), \(f(t.ci95High))]" } ?? "–"
+            let iqr = t.q1.map { "[\(f($0)), \(f(t.q3))]" } ?? "–"
+            table.rows.append([r.model.rawValue, String(r.hidden), String(r.runs), f(t.mean), ci, f(t.median), iqr,
+                               f(t.standardDeviation), String(r.diverged), String(r.guarded), String(t.nonFinite)])
+        }
+        return table
     }
 
     /// Measured job time (the workers' wall seconds per job, one thread each) against `plan`'s

@@ -70,7 +70,14 @@ final class CoordinatorServer {
         var requeued = 0
         var failedJobs = 0
         var cancelledJobs = 0
+        // For the web view's /metrics (docs/WEB.md).
+        var leaseExpiries = 0
+        var retries = 0
+        var commits = 0
+        var lastCommitSeconds = 0.0
     }
+    /// Each worker's last HELLO (the web view's workers table: host, slots, build).
+    private(set) var hellos: [String: Message.Hello] = [:]
 
     /// The bound endpoint (resolves a `:*` or `:0` port to the real one).
     var endpoint: String { (try? socket.lastEndpoint) ?? configuration.bind }
@@ -228,6 +235,7 @@ final class CoordinatorServer {
                 return
             }
             pidOf[h.workerID] = h.pid
+            hellos[h.workerID] = h
             // A worker id that arrives through a new routing id takes it over.
             if let old = routeOf[h.workerID], old != routing { workerOf[old] = nil }
             routeOf[h.workerID] = routing
@@ -287,6 +295,13 @@ final class CoordinatorServer {
         let assigned = RoundPlan.jobsToSend(actions)
         let specs = assigned.isEmpty ? [:] : try store.specs(for: assigned)
         let plan = RoundPlan(actions, specs: specs, hostOf: hostOf, sessionID: sessionID, now: clock())
+        for case let .requeue(_, reason) in actions {
+            switch reason {
+            case .leaseExpired: stats.leaseExpiries += 1
+            case .failed, .timedOut: stats.retries += 1
+            default: break
+            }
+        }
         for step in plan.beforeCommit {
             switch step {
             case let .send(worker, m): send(m, toWorker: worker)
@@ -295,7 +310,9 @@ final class CoordinatorServer {
         }
         for note in plan.notes { record(note) }
         if !plan.writes.isEmpty {
+            let t0 = clock()
             let report = try store.apply(plan.writes)
+            stats.commits += 1; stats.lastCommitSeconds = clock() - t0
             stats.resultsCommitted += report.committed.count
             let committed = Set(report.committed)
             for case let .result(r) in plan.writes where r.outcome.status == .diverged && committed.contains(r.jobID) {

@@ -22,8 +22,17 @@ final class LocalWorkers {
         return candidate
     }
 
-    /// Starts `count` workers connecting to `endpoint`, each with `slots` slots.
-    func start(count: Int, endpoint: String, slots: Int, extraArguments: [String] = []) throws {
+    /// Where worker `index`'s output goes when `start` is given `logBeside: storePath`:
+    /// `results/smoke.sqlite` -> `results/smoke.worker-0.log`.
+    static func logPath(beside storePath: String, index: Int) -> String {
+        let base = storePath.hasSuffix(".sqlite") ? String(storePath.dropLast(7)) : storePath
+        return "\(base).worker-\(index).log"
+    }
+
+    /// Starts `count` workers connecting to `endpoint`, each with `slots` slots. With `logBeside`
+    /// (the store's path) each worker's stdout and stderr go to its own log file beside the store
+    /// (`logPath`, appended to), so the terminal keeps only the coordinator's progress and events.
+    func start(count: Int, endpoint: String, slots: Int, extraArguments: [String] = [], logBeside storePath: String? = nil) throws {
         let binary = try Self.workerBinary()
         let me = ProcessInfo.processInfo.processIdentifier
         do {
@@ -32,6 +41,16 @@ final class LocalWorkers {
                 p.executableURL = binary
                 p.arguments = ["--connect", endpoint, "--slots", String(slots), "--id", "local-\(me)-\(i)",
                                "--parent-pid", String(me)] + extraArguments
+                if let storePath {
+                    let path = Self.logPath(beside: storePath, index: i)
+                    if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
+                    guard let log = FileHandle(forWritingAtPath: path) else {
+                        throw CoordinatorError.setup("cannot write the worker log \(path)")
+                    }
+                    log.seekToEndOfFile()
+                    p.standardOutput = log
+                    p.standardError = log
+                }
                 try p.run()
                 processes.append(p)
             }

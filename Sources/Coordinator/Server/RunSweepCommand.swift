@@ -60,6 +60,11 @@ struct RunSweepCommand: ParsableCommand {
     @Flag(help: "Keep serving after the last job finishes (until SIGINT/SIGTERM).")
     var stay = false
 
+    @OptionGroup var web: WebOptions
+
+    @Flag(help: "Show local workers' output here instead of in a log file per worker beside the store.")
+    var verbose = false
+
     func validate() throws {
         let cores = Bounds.cores
         let limit = allowManyLocalWorkers ? Bounds.localWorkersHardLimit : Bounds.localWorkerLimit(cores: cores)
@@ -75,6 +80,7 @@ struct RunSweepCommand: ParsableCommand {
         ].compactMap { $0 }
         if let first = problems.first { throw ValidationError(first) }
         _ = try bindEndpoint()
+        _ = try web.resolved(default: nil)
     }
 
     /// `--bind` checked and resolved (Endpoint); local mode without --bind needs no fixed port.
@@ -103,15 +109,18 @@ struct RunSweepCommand: ParsableCommand {
 
         let stop = StopFlag()
         stop.install()
+        // The web view (--http, docs/WEB.md): served beside the loop, fed after each round.
+        let webHook = try web.resolved(default: nil).map { try WebHook(options: $0, storePath: storePath, logger: logger) }
+        defer { webHook?.stop() }
         // Local workers end with this process: stopped here on every way out of `run` (errors
         // included), and by the kernel when it dies otherwise (the worker's --parent-pid).
         let locals = LocalWorkers()
         defer { locals.stop() }
-        try startLocalWorkers(locals, server: server, logger: logger)
+        try startLocalWorkers(locals, server: server, storePath: storePath, logger: logger)
 
         let reporter = ReportRefresher(storePath: storePath, outDir: reportDir, logger: logger)
-        try serve(server, store: db, reporter: reporter, until: stop, logger: logger)
-        try shutdown(server, store: db, locals: locals, reporter: reporter, stopped: stop.isSet, logger: logger)
+        try serve(server, store: db, reporter: reporter, web: webHook, until: stop, logger: logger)
+        try shutdown(server, store: db, locals: locals, reporter: reporter, web: webHook, stopped: stop.isSet, logger: logger)
         if stop.isSet { throw ExitCode(130) }
     }
 
@@ -156,25 +165,29 @@ struct RunSweepCommand: ParsableCommand {
         return (lock, db)
     }
 
-    /// `--local-workers` processes on the server's loopback endpoint.
-    func startLocalWorkers(_ locals: LocalWorkers, server: CoordinatorServer, logger: Logger) throws {
+    /// `--local-workers` processes on the server's loopback endpoint; their output goes to a log
+    /// file each beside the store unless `--verbose`.
+    func startLocalWorkers(_ locals: LocalWorkers, server: CoordinatorServer, storePath: String, logger: Logger) throws {
         guard localWorkers > 0 else { return }
         let slots = workerSlots ?? max(1, ProcessInfo.processInfo.activeProcessorCount / localWorkers)
         let endpoint = server.endpoint.replacingOccurrences(of: "0.0.0.0", with: "127.0.0.1")
         try locals.start(count: localWorkers, endpoint: endpoint, slots: slots,
-                         extraArguments: ["--heartbeat-ms", String(heartbeatMs)])
+                         extraArguments: ["--heartbeat-ms", String(heartbeatMs)], logBeside: verbose ? nil : storePath)
         let pids = locals.processes.map { String($0.processIdentifier) }.joined(separator: ", ")
-        logger.info("started \(localWorkers) local workers with \(slots) slots each (pids \(pids))")
+        let logs = verbose ? "" : "; their output goes to \(LocalWorkers.logPath(beside: storePath, index: 0)) and on"
+        logger.info("started \(localWorkers) local workers with \(slots) slots each (pids \(pids))\(logs)")
     }
 
     /// Rounds until the sweep is over (or a signal), with the progress line, the status row
     /// for `status` and the report refreshed on `RunClock`'s schedule.
-    func serve(_ server: CoordinatorServer, store db: Store, reporter: ReportRefresher, until stop: StopFlag, logger: Logger) throws {
+    func serve(_ server: CoordinatorServer, store db: Store, reporter: ReportRefresher, web webHook: WebHook?,
+               until stop: StopFlag, logger: Logger) throws {
         let divergedBefore = (try? db.counts().diverged) ?? 0
         var printer = ProgressPrinter()
         var rate = RateMeter()
         var clock = RunClock(start: MonotonicTime.seconds(), reportEvery: reportEvery, stay: stay)
         while !stop.isSet {
+            let roundStart = MonotonicTime.seconds()
             try server.round(timeout: 0.05)
             let now = MonotonicTime.seconds()
             let p = server.progress
@@ -183,6 +196,7 @@ struct RunSweepCommand: ParsableCommand {
                                         failed: p.failed, diverged: divergedBefore + server.stats.divergedCommitted,
                                         workersAlive: p.workersAlive, jobsPerMinute: rate.perMinute)
             printer.show(snap, now: now)
+            webHook?.afterRound(server, seconds: now - roundStart, jobsPerMinute: rate.perMinute, diverged: snap.diverged)
             let due = clock.after(round: p, now: now)
             if due.status {
                 try? db.writeStatus(CoordinatorStatus(pid: Int(getpid()), endpoint: server.endpoint,
@@ -202,11 +216,13 @@ struct RunSweepCommand: ParsableCommand {
     /// Says goodbye to the workers, takes their hand-backs, stops local workers, writes the
     /// final status and the report, and prints the results table.
     func shutdown(_ server: CoordinatorServer, store db: Store, locals: LocalWorkers, reporter: ReportRefresher,
-                  stopped: Bool, logger: Logger) throws {
+                  web webHook: WebHook?, stopped: Bool, logger: Logger) throws {
         if stopped { logger.info("stopping on signal; unfinished jobs stay queued in the store") }
         server.disconnectAll(reason: stopped ? "coordinator stopping" : "sweep finished")
         _ = try? server.round(timeout: 0.1) // take hand-backs that arrive at once
         locals.stop()
+        webHook?.afterRound(server, seconds: 0, jobsPerMinute: nil,
+                            diverged: (try? db.counts().diverged) ?? server.stats.divergedCommitted, stopped: true)
         try? db.writeStatus(CoordinatorStatus(pid: Int(getpid()), endpoint: server.endpoint, sessionID: server.sessionID,
                                               workersAlive: 0, running: 0, jobsPerMinute: nil,
                                               updatedAt: Date().timeIntervalSince1970, finished: server.progress.isFinished,
