@@ -5,12 +5,19 @@ readout to 10 classes, softmax cross-entropy, gradient of every parameter (jax.g
 jit-compiled, one thread. Prints CPU seconds per batch (min over repeats) and per 938-batch epoch.
 Run: taskset -c 0 python3 scripts/bench/pmnist_jax.py rnn 64
 """
-import os, sys, time
+import argparse, os, sys, time
+
+parser = argparse.ArgumentParser(description="JAX pMNIST gradient step, CPU seconds per batch of 64 x 784 steps.")
+parser.add_argument("model", choices=["rnn", "urnn", "lstm"], help="urnn runs the RNN (same forward)")
+parser.add_argument("hidden", type=int, help="hidden units, 1...1024")
+args = parser.parse_args()
+if not 1 <= args.hidden <= 1024:
+    parser.error(f"hidden must be in 1...1024, got {args.hidden}")
 os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
 import jax, jax.numpy as jnp
 import numpy as np
 
-model, n = sys.argv[1], int(sys.argv[2])
+model, n = args.model, args.hidden
 B, T, q = 64, 784, 10
 rng = np.random.default_rng(0)
 x = jnp.asarray(rng.random((T, B, 1), dtype=np.float32))
