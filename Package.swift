@@ -58,7 +58,8 @@ let package = Package(
         .systemLibrary(name: "CZmq", path: "Sources/CZmq"),
         // LAPACK/CBLAS (OpenBLAS): only the tests use it, as the Jacobi SVD's reference twin.
         .systemLibrary(name: "CLapack", path: "Sources/CLapack"),
-        // Header only: the CPUID check the executables make (BuildInfo) before Shared's code runs.
+        // Header only: the CPUID check the executables make (BuildInfo) before Shared's code runs,
+        // and the MXCSR that pMNIST jobs flush subnormals with (Support/Subnormals.swift).
         .systemLibrary(name: "CCPU", path: "Sources/CCPU"),
         // zlib (Debian zlib1g-dev): gzip-compressed dataset files (Support/Gzip.swift).
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),

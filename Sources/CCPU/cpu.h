@@ -29,4 +29,22 @@ static inline bool urnn_cpu_runs_x86_64_v3(void) {
 #endif
 }
 
+// This thread's MXCSR, the SSE/AVX control register: bit 15 (FTZ) flushes subnormal results to
+// zero, bit 6 (DAZ) reads subnormal inputs as zero. Per thread; 0 and no-op off x86-64.
+static inline unsigned urnn_mxcsr_get(void) {
+#if defined(__x86_64__)
+    return __builtin_ia32_stmxcsr();
+#else
+    return 0;
+#endif
+}
+
+static inline void urnn_mxcsr_set(unsigned value) {
+#if defined(__x86_64__)
+    __builtin_ia32_ldmxcsr(value);
+#else
+    (void)value;
+#endif
+}
+
 #endif

@@ -21,8 +21,14 @@ public struct JobContext: Sendable {
 public enum PMNISTExperiment {
     public static let classes = 10
 
+    /// Subnormals are flushed to zero for the whole job (`Subnormals`): part of this kind's
+    /// arithmetic, on every worker and in both builds.
     public static func run(_ spec: PMNISTSpec, context: JobContext = JobContext(),
                            progress: @escaping @Sendable (String) -> Void = { _ in }) throws -> JobOutcome {
+        try Subnormals.flushed { try train(spec, context: context, progress: progress) }
+    }
+
+    static func train(_ spec: PMNISTSpec, context: JobContext, progress: @escaping @Sendable (String) -> Void) throws -> JobOutcome {
         try spec.validate()
         let dataset = try context.datasets.dataset(directory: spec.data)
         let seed = UInt64(bitPattern: Int64(spec.seed))
