@@ -211,6 +211,10 @@ extension LiveSweeps {
                     #expect(curves.contains("<svg") && curves.contains("train_loss") && curves.contains("test_r2"))
                     #expect(curves.contains("<polyline") || curves.contains("<path"), "the curves have lines")
                     #expect(page.contains("id=\"job-spec\""))
+                    // Its lease history: the last lease is the one whose result was stored.
+                    let leases = Browser.tableRows("job-leases", in: page)
+                    let last = try #require(leases.last, "no lease table\n\(page.prefix(3000))")
+                    #expect(last.count == 7 && last[1].hasPrefix("browser-w") && last[2] != "–" && last[6] == "result stored", "\(leases)")
                     jobPageChecked = true
                 }
                 if total > 0, seen.last == total { break }
