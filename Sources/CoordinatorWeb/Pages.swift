@@ -220,7 +220,7 @@ enum Pages {
           h += `<h2>Leases</h2>` + (j.leases.length ? table(['lease', 'worker', 'host', 'granted', 'ended', 'held', 'how it ended'],
             j.leases.map(l => [esc(l.id), esc(l.worker), esc(l.host ?? '–'), when(l.grantedAt), l.endedAt == null ? '–' : when(l.endedAt),
               dur((l.endedAt ?? Date.now() / 1000) - l.grantedAt), leaseEnd(l)]), 'job-leases', 3)
-            : '<p class="muted" id="job-leases">No lease yet.</p>');
+            : `<p class="muted" id="job-leases">${row.state === 'done' ? 'No lease recorded (an imported result, or one stored before the store kept lease history).' : 'No lease yet.'}</p>`);
           if (r) {
             h += `<h2>Result</h2><p>${esc(r.status)}${r.divergedEpoch ? ', diverged at epoch ' + r.divergedEpoch : ''}; ran ${num(r.wallSeconds, 1)} s on ${esc(r.host)} (${esc(r.worker)}, ${esc(r.build)}).</p>`;
             h += table(['metric', 'value'], Object.keys(r.metrics).sort().map(k => [esc(k), num(r.metrics[k], 6)]), 'job-metrics');
