@@ -9,16 +9,18 @@ extension Store {
     /// The job's leases, oldest first (empty for an unknown job, or a store of an older schema
     /// opened read-only, which has no history).
     public func leases(ofJob id: String) throws(StoreError) -> [LeaseRecord] {
-        let rows = try StoreError.wrap(.read, "read the leases of job \(id) from \(file)") {
-            try pool.read { db -> [Row] in
-                guard try db.tableExists("leases") else { return [] }
-                return try Row.fetchAll(db, sql: """
-                    SELECT lease_id, job_id, worker, host, granted_at, ended_at, ending, detail
-                    FROM leases WHERE job_id = ? ORDER BY rowid
-                    """, arguments: [id])
-            }
+        try StoreError.wrap(.read, "read the leases of job \(id) from \(file)") {
+            try pool.read { db in try leases(ofJob: id, db) }
         }
-        return try rows.map { (row) throws(StoreError) -> LeaseRecord in
+    }
+
+    /// The same inside a read that is already open (one snapshot with the job's own row).
+    func leases(ofJob id: String, _ db: Database) throws -> [LeaseRecord] {
+        guard try db.tableExists("leases") else { return [] }
+        return try Row.fetchAll(db, sql: """
+            SELECT lease_id, job_id, worker, host, granted_at, ended_at, ending, detail
+            FROM leases WHERE job_id = ? ORDER BY rowid
+            """, arguments: [id]).map { row in
             let endingText: String? = row[6]
             var ending: LeaseEnding?
             if let endingText {

@@ -112,7 +112,7 @@ final class StoreWebSource: SweepSource, @unchecked Sendable {
                                     build: prov.buildVersion, wallSeconds: prov.wallSeconds, finishedAt: d.finishedAt ?? 0)
             curves = JobCurves.figure(o)?.svg()
         }
-        let leases = try store.leases(ofJob: id).map {
+        let leases = d.leases.map {
             LeaseView(id: $0.leaseID, worker: $0.worker, host: $0.host, grantedAt: $0.grantedAt, endedAt: $0.endedAt,
                       ending: $0.ending?.rawValue, reason: $0.detail)
         }
