@@ -100,6 +100,7 @@ enum Pages {
         th, td { border-bottom: 1px solid var(--line); padding: .25em .7em; text-align: right; white-space: nowrap; }
         th { background: var(--soft); } td.l, th.l { text-align: left; }
         .state-done { color: var(--ok); } .state-failed, .state-diverged { color: var(--bad); } .state-running { color: var(--run); }
+        .state-cancelled, .state-requeued { color: var(--warn); }
         form.filter { display: flex; gap: .8em; flex-wrap: wrap; align-items: end; margin-bottom: .6em; }
         form.filter label { display: flex; flex-direction: column; font-size: 12px; color: var(--muted); }
         figure { margin: 0 0 1.5em; } figure svg { max-width: 100%; height: auto; }
@@ -134,6 +135,12 @@ enum Pages {
           return `<table${id ? ` id="${id}"` : ''}><thead><tr>${th}</tr></thead><tbody>${tr}</tbody></table>`;
         }
         const stateCell = s => `<span class="state-${esc(s)}">${esc(s)}</span>`;
+        const when = t => new Date(t * 1000).toISOString().replace('T', ' ').slice(0, 19);
+        const endings = {result: ['done', 'result stored'], failed: ['failed', 'failed'], requeued: ['requeued', 'requeued'], cancelled: ['cancelled', 'cancelled']};
+        function leaseEnd(l) {
+          const [cls, text] = l.ending == null ? ['running', 'held'] : (endings[l.ending] || ['', l.ending]);
+          return `<span class="lease-end state-${cls}" data-ending="${esc(l.ending ?? 'held')}">${esc(text)}${l.reason ? ': ' + esc(l.reason) : ''}</span>`;
+        }
 
         function drawOverview(v, w) {
           const c = v.counts, pct = (100 * v.fraction).toFixed(1);
@@ -210,6 +217,10 @@ enum Pages {
           h += table(['state', 'attempts', 'lease', 'worker', 'sweep', 'updated'], [[stateCell(row.status === 'diverged' ? 'diverged' : row.state),
             j.attempts, esc(j.leaseID ?? '–'), esc(row.worker ?? '–'), esc(row.sweep), new Date(j.updatedAt * 1000).toISOString()]], 'job-state', 0);
           if (j.lastError) h += `<h2>Error</h2><pre id="job-error">${esc(j.lastError)}</pre>`;
+          h += `<h2>Leases</h2>` + (j.leases.length ? table(['lease', 'worker', 'host', 'granted', 'ended', 'held', 'how it ended'],
+            j.leases.map(l => [esc(l.id), esc(l.worker), esc(l.host ?? '–'), when(l.grantedAt), l.endedAt == null ? '–' : when(l.endedAt),
+              dur((l.endedAt ?? Date.now() / 1000) - l.grantedAt), leaseEnd(l)]), 'job-leases', 3)
+            : `<p class="muted" id="job-leases">${row.state === 'done' ? 'No lease recorded (an imported result, or one stored before the store kept lease history).' : 'No lease yet.'}</p>`);
           if (r) {
             h += `<h2>Result</h2><p>${esc(r.status)}${r.divergedEpoch ? ', diverged at epoch ' + r.divergedEpoch : ''}; ran ${num(r.wallSeconds, 1)} s on ${esc(r.host)} (${esc(r.worker)}, ${esc(r.build)}).</p>`;
             h += table(['metric', 'value'], Object.keys(r.metrics).sort().map(k => [esc(k), num(r.metrics[k], 6)]), 'job-metrics');
@@ -244,7 +255,7 @@ enum Pages {
           }
         }
 
-        function finished(v) { return v.counts.done + v.counts.failed; }
+        function finished(v) { return v.counts.done + v.counts.failed + (v.counts.cancelled || 0); }
         function live() {
           const pill = document.getElementById('live');
           if (!window.EventSource || new URLSearchParams(location.search).get('live') === '0') { pill.textContent = 'static'; return; }

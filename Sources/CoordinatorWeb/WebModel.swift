@@ -145,6 +145,28 @@ public struct JobsView: Codable, Sendable, Equatable {
     }
 }
 
+/// One lease of a job (`JobView.leases`), as the store's lease history keeps it.
+public struct LeaseView: Codable, Sendable, Equatable {
+    /// `<session>-<n>`: unique per coordinator run.
+    public var id: String
+    public var worker: String
+    /// The worker's host from its HELLO (nil for leases recorded before the history kept hosts).
+    public var host: String?
+    /// Seconds since 1970.
+    public var grantedAt: Double
+    /// nil while the lease is held.
+    public var endedAt: Double?
+    /// How it ended: `result` (its result was stored), `failed`, `requeued` or `cancelled`; nil while held.
+    public var ending: String?
+    /// `failed`: the error; `requeued`: why (lease expired, worker dead, handed back, worker
+    /// restarted, timed out after N s, coordinator restarted).
+    public var reason: String?
+    public init(id: String, worker: String, host: String?, grantedAt: Double, endedAt: Double?, ending: String?, reason: String?) {
+        self.id = id; self.worker = worker; self.host = host; self.grantedAt = grantedAt; self.endedAt = endedAt
+        self.ending = ending; self.reason = reason
+    }
+}
+
 /// `GET /api/jobs/ID`: everything known about one job.
 public struct JobView: Codable, Sendable, Equatable {
     public struct Result: Codable, Sendable, Equatable {
@@ -170,19 +192,21 @@ public struct JobView: Codable, Sendable, Equatable {
     public var row: JobRow
     /// The canonical spec JSON, as stored (its SHA-256 prefix is the id).
     public var spec: String
-    /// Leases granted over the store's life.
+    /// Leases granted over the store's life (`leases` lists those since the history began).
     public var attempts: Int
-    /// The current lease and its holder (running jobs).
+    /// The current lease (running jobs); its holder is `row.worker`.
     public var leaseID: String?
     public var lastError: String?
     public var updatedAt: Double
     public var result: Result?
     /// The per-epoch curves as an SVG figure (nil before a result).
     public var curvesSVG: String?
+    /// Every lease the job was given, oldest first, and how each ended.
+    public var leases: [LeaseView]
     public init(row: JobRow, spec: String, attempts: Int, leaseID: String?, lastError: String?, updatedAt: Double,
-                result: Result?, curvesSVG: String?) {
+                result: Result?, curvesSVG: String?, leases: [LeaseView] = []) {
         self.row = row; self.spec = spec; self.attempts = attempts; self.leaseID = leaseID; self.lastError = lastError
-        self.updatedAt = updatedAt; self.result = result; self.curvesSVG = curvesSVG
+        self.updatedAt = updatedAt; self.result = result; self.curvesSVG = curvesSVG; self.leases = leases
     }
 }
 

@@ -17,6 +17,28 @@ import Testing
         #expect(!idle.line.contains("diverged"))
     }
 
+    /// Cancelled jobs count as finished (never as left to run); paused ones are shown, and when
+    /// only paused jobs are left the line says the sweep is paused instead of an ETA.
+    @Test func lineShowsCancelledAndPausedJobsWhenThereAreAny() {
+        var p = ProgressSnapshot(total: 100, done: 40, running: 4, pending: 26, failed: 10, diverged: 0,
+                                 workersAlive: 3, jobsPerMinute: 60, cancelled: 10, paused: 10)
+        // 40 jobs left (26 pending, 4 running, 10 paused) at 60 per minute: 40 s.
+        #expect(p.etaSeconds == 40)
+        #expect(p.line == "40/100 done (60.0%), running 4, failed 10, cancelled 10, paused 10, workers 3, 60.0 jobs/min, ETA 40s")
+        // Everything left is paused: no ETA, the sweep waits for `resume`.
+        p.pending = 0; p.running = 0; p.paused = 40
+        #expect(p.isPaused && p.etaSeconds == nil)
+        #expect(p.line == "40/100 done (60.0%), running 0, failed 10, cancelled 10, paused 40, workers 3, 60.0 jobs/min, sweep paused")
+        // A sweep whose rest was cancelled is complete.
+        let over = ProgressSnapshot(total: 10, done: 4, running: 0, pending: 0, failed: 0, diverged: 0,
+                                    workersAlive: 1, jobsPerMinute: 6, cancelled: 6)
+        #expect(over.line == "4/10 done (100.0%), running 0, failed 0, cancelled 6, workers 1, 6.0 jobs/min, ETA 0s")
+        // None of either: the line is as before.
+        let plain = ProgressSnapshot(total: 10, done: 5, running: 1, pending: 4, failed: 0, diverged: 0,
+                                     workersAlive: 1, jobsPerMinute: nil)
+        #expect(!plain.line.contains("cancelled") && !plain.line.contains("paused") && plain.line.hasSuffix("ETA ?"))
+    }
+
     @Test func durationsAreShortAndExact() {
         #expect(ProgressSnapshot.formatDuration(59.4) == "59s")
         #expect(ProgressSnapshot.formatDuration(61) == "1m01s")

@@ -39,7 +39,7 @@ import Testing
             .result(ResultCommit(jobID: "j2", leaseID: "l2", outcome: ok.outcome, provenance: ok.provenance)),
             .result(ResultCommit(jobID: "j3", leaseID: "l3", outcome: noHost.outcome, provenance: filled)),
             .failure(jobID: "j4", message: "flaky", final: false),
-            .requeue(jobID: "j5"),
+            .requeue(jobID: "j5", cause: .leaseExpired),
             .failure(jobID: "j6", message: "boom", final: true),
         ])
         // ACKs in action order, after the commit: a later .ack never overtakes an earlier commit.
@@ -68,6 +68,38 @@ import Testing
     }
 }
 
+/// Each way the scheduler takes a lease back is written with its cause, which ends the lease in
+/// the store's history; an assignment records the worker's host.
+@Suite struct RoundPlanLeaseTests {
+    @Test func requeueReasonsBecomeLeaseCausesAndLeasesCarryTheHost() {
+        let plan = RoundPlan([
+            .assign(jobID: "j0", worker: "A", leaseID: "s-1", deadline: 3),
+            .assign(jobID: "j9", worker: "Z", leaseID: "s-2", deadline: 3),
+            .requeue(jobID: "j1", reason: .leaseExpired),
+            .requeue(jobID: "j2", reason: .workerDead(worker: "A")),
+            .requeue(jobID: "j3", reason: .workerRestarted(worker: "A")),
+            .requeue(jobID: "j4", reason: .handedBack(worker: "A")),
+            .requeue(jobID: "j5", reason: .timedOut(seconds: 2.5, attempt: 2)),
+            .requeue(jobID: "j6", reason: .failed(message: "flaky", attempt: 1)),
+        ], specs: [:], hostOf: ["A": "hostA"], sessionID: "s", now: 0)
+        #expect(plan.writes == [
+            .lease(LeaseGrant(jobID: "j0", leaseID: "s-1", worker: "A", host: "hostA")),
+            .lease(LeaseGrant(jobID: "j9", leaseID: "s-2", worker: "Z", host: nil)),
+            .requeue(jobID: "j1", cause: .leaseExpired),
+            .requeue(jobID: "j2", cause: .workerDead),
+            .requeue(jobID: "j3", cause: .workerRestarted),
+            .requeue(jobID: "j4", cause: .handedBack),
+            .requeue(jobID: "j5", cause: .timedOut(seconds: 2.5, attempt: 2)),
+            .failure(jobID: "j6", message: "flaky", final: false),
+        ])
+        #expect(RequeueCause.timedOut(seconds: 2.5, attempt: 2).description == "timed out after 2.5 s")
+        #expect(RequeueCause.timedOut(seconds: 2.5, attempt: 2).lastError == "timed out after 2.5 s (attempt 2)")
+        #expect(RequeueCause.timedOut(seconds: 60, attempt: 1).lastError == "timed out after 60 s (attempt 1)")
+        #expect([RequeueCause.leaseExpired, .workerDead, .handedBack, .workerRestarted, .coordinatorRestarted].map(\.description)
+                == ["lease expired", "worker dead", "handed back", "worker restarted", "coordinator restarted"])
+    }
+}
+
 @Suite struct RoundPlanSteeringTests {
     @Test func stopsCancelsAndTimeoutsMapToCancelMessagesAndWrites() {
         let plan = RoundPlan([
@@ -80,7 +112,7 @@ import Testing
             .send(worker: "A", .cancel(.init(jobs: ["j1"], reason: "cancelled"))),
             .send(worker: "B", .cancel(.init(jobs: ["j2"], reason: "timed out after 60 s"))),
         ])
-        #expect(plan.writes == [.cancel(jobID: "j1"), .failure(jobID: "j2", message: "timed out after 60 s (attempt 1)", final: false)])
+        #expect(plan.writes == [.cancel(jobID: "j1"), .requeue(jobID: "j2", cause: .timedOut(seconds: 60, attempt: 1))])
         #expect(plan.acksAfterCommit.isEmpty)
     }
 }

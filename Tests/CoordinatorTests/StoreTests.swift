@@ -95,7 +95,7 @@ import Testing
         try store.addJobs(Self.specs(0..<1), sweepName: "s", definition: "d")
         let ghost = Self.specs(100..<101)[0]
         let report = try store.apply([.result(Self.result(ghost)), .lease(LeaseGrant(jobID: "x", leaseID: "l", worker: "w")),
-                                      .requeue(jobID: "y"), .failure(jobID: "z", message: "m", final: true)])
+                                      .requeue(jobID: "y", cause: .leaseExpired), .failure(jobID: "z", message: "m", final: true)])
         #expect(report.unknown == [ghost.id, "x", "y", "z"])
         #expect(try store.allResults().isEmpty && store.counts().total == 1)
     }
@@ -106,7 +106,7 @@ import Testing
         let specs = Self.specs(0..<2)
         try store.addJobs(specs, sweepName: "s", definition: "d")
         try store.apply([.lease(LeaseGrant(jobID: specs[0].id, leaseID: "l1", worker: "a")),
-                         .requeue(jobID: specs[0].id),
+                         .requeue(jobID: specs[0].id, cause: .workerDead),
                          .lease(LeaseGrant(jobID: specs[0].id, leaseID: "l2", worker: "b")),
                          .failure(jobID: specs[1].id, message: "try again", final: false),
                          .result(Self.result(specs[1], status: .diverged))])

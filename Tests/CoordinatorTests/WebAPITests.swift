@@ -36,6 +36,11 @@ import Testing
             ops.append(.lease(LeaseGrant(jobID: jobs[4].id, leaseID: "s-9", worker: "w1")))
             ops.append(.lease(LeaseGrant(jobID: jobs[5].id, leaseID: "s-10", worker: "w0")))
             ops.append(.failure(jobID: jobs[5].id, message: "worker crashed: signal 9", final: true))
+            // Job 6: handed back, then a failed run to retry: pending again, with two leases.
+            ops.append(.lease(LeaseGrant(jobID: jobs[6].id, leaseID: "s-11", worker: "w0", host: "hostA")))
+            ops.append(.requeue(jobID: jobs[6].id, cause: .handedBack))
+            ops.append(.lease(LeaseGrant(jobID: jobs[6].id, leaseID: "s-12", worker: "w1", host: "hostB")))
+            ops.append(.failure(jobID: jobs[6].id, message: "flaky", final: false))
             _ = try store.apply(ops)
         }
 
@@ -202,6 +207,47 @@ import Testing
             }
             try await client.execute(uri: "/api/jobs/NOT-HEX", method: .get) { r in
                 #expect(r.status == .badRequest)
+            }
+        }
+    }
+
+    /// `GET /api/jobs/ID` lists every lease of the job, oldest first, with how each ended.
+    @Test func aJobListsItsLeasesAndHowEachEnded() async throws {
+        let f = try Fixture()
+        let t = 1_700_000_000.0
+        let expected: [(Int, [LeaseView])] = [
+            (1, [LeaseView(id: "s-1", worker: "w1", host: nil, grantedAt: t, endedAt: t, ending: "result", reason: nil)]),
+            (4, [LeaseView(id: "s-9", worker: "w1", host: nil, grantedAt: t, endedAt: nil, ending: nil, reason: nil)]),
+            (5, [LeaseView(id: "s-10", worker: "w0", host: nil, grantedAt: t, endedAt: t, ending: "failed", reason: "worker crashed: signal 9")]),
+            (6, [LeaseView(id: "s-11", worker: "w0", host: "hostA", grantedAt: t, endedAt: t, ending: "requeued", reason: "handed back"),
+                 LeaseView(id: "s-12", worker: "w1", host: "hostB", grantedAt: t, endedAt: t, ending: "failed", reason: "flaky")]),
+            (7, []),
+        ]
+        try await f.app().test(.router) { client in
+            for (i, leases) in expected {
+                try await client.execute(uri: "/api/jobs/\(f.jobs[i].id)", method: .get) { r in
+                    #expect(r.status == .ok)
+                    let v = try Self.json(JobView.self, r.body)
+                    #expect(v.leases == leases, "job \(i)")
+                    #expect(v.attempts == leases.count, "job \(i): attempts are the leases granted")
+                }
+            }
+            // The JSON as a script sees it: a held lease has no end yet.
+            try await client.execute(uri: "/api/jobs/\(f.jobs[4].id)", method: .get) { r in
+                let object = try JSONSerialization.jsonObject(with: Data(buffer: r.body)) as? [String: Any]
+                let lease = try #require((object?["leases"] as? [[String: Any]])?.first)
+                #expect(Set(lease.keys) == ["id", "worker", "grantedAt"])
+            }
+            try await client.execute(uri: "/api/jobs/\(f.jobs[6].id)", method: .get) { r in
+                let object = try JSONSerialization.jsonObject(with: Data(buffer: r.body)) as? [String: Any]
+                let lease = try #require((object?["leases"] as? [[String: Any]])?.first)
+                #expect(Set(lease.keys) == ["id", "worker", "host", "grantedAt", "endedAt", "ending", "reason"])
+                #expect(lease["reason"] as? String == "handed back" && lease["ending"] as? String == "requeued")
+            }
+            // The page's script renders them (the browser test checks the rendered table).
+            try await client.execute(uri: "/assets/app.js", method: .get) { r in
+                let js = String(buffer: r.body)
+                #expect(js.contains("'job-leases'") && js.contains("j.leases.map") && js.contains("result stored"))
             }
         }
     }

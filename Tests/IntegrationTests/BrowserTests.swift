@@ -191,6 +191,7 @@ extension LiveSweeps {
             var seen: [Int] = []
             var total = 0
             var jobPageChecked = false
+            var jobPageID: String?
             let deadline = Date().addingTimeInterval(420)
             let started = Date()
             while Date() < deadline, browser.isRunning {
@@ -211,7 +212,12 @@ extension LiveSweeps {
                     #expect(curves.contains("<svg") && curves.contains("train_loss") && curves.contains("test_r2"))
                     #expect(curves.contains("<polyline") || curves.contains("<path"), "the curves have lines")
                     #expect(page.contains("id=\"job-spec\""))
+                    // Its lease history: the last lease is the one whose result was stored.
+                    let leases = Browser.tableRows("job-leases", in: page)
+                    let last = try #require(leases.last, "no lease table\n\(page.prefix(3000))")
+                    #expect(last.count == 7 && last[1].hasPrefix("browser-w") && last[2] != "–" && last[6] == "result stored", "\(leases)")
                     jobPageChecked = true
+                    jobPageID = id
                 }
                 if total > 0, seen.last == total { break }
                 usleep(200_000)
@@ -253,6 +259,11 @@ extension LiveSweeps {
             if let keep = ProcessInfo.processInfo.environment["URNN_SCREENSHOT_DIR"] {
                 try? FileManager.default.removeItem(atPath: keep + "/web-overview.png")
                 try FileManager.default.copyItem(atPath: png, toPath: keep + "/web-overview.png")
+                if let id = jobPageID {
+                    // A job of this run with its lease history (the docs' web-job-leases.png).
+                    try? FileManager.default.removeItem(atPath: keep + "/web-job-leases.png")
+                    try Browser.screenshot(base + "jobs/" + id + "?live=0", to: keep + "/web-job-leases.png", in: scratch, size: "1280,900")
+                }
             }
 
             coordinator.stop(grace: 15)

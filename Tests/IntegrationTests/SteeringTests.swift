@@ -12,6 +12,31 @@ extension LiveSweeps {
             return f.stdout
         }
 
+        /// The lease history of every job in each of `states`, read as a script would: `serve` on
+        /// the store (read-only), `GET /api/jobs?state=...`, then `GET /api/jobs/ID` for each.
+        static func leaseHistories(store: String, states: [String], children: Children) throws -> [String: [String: [[String: Any]]]] {
+            let serve = try children.start(Bin.coordinator, ["serve", "--store", store, "--http", "127.0.0.1:0"], name: "serve")
+            defer { serve.stop(grace: 5) }
+            var port = 0
+            try #require(waitUntil(timeout: 30) {
+                port = Browser.first("serving http://127\\.0\\.0\\.1:([0-9]+)/", in: serve.stdout).flatMap(Int.init) ?? 0
+                return port > 0
+            }, "serve printed no URL\n\(children.diagnostics)")
+            func get(_ path: String) throws -> [String: Any] {
+                let data = try #require(httpGet(port: port, path: path), "GET \(path) failed")
+                return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any], "GET \(path): not an object")
+            }
+            var out: [String: [String: [[String: Any]]]] = [:]
+            for state in states {
+                let jobs = try get("/api/jobs?state=\(state)&limit=1000")["jobs"] as? [[String: Any]] ?? []
+                for job in jobs {
+                    let id = try #require(job["id"] as? String)
+                    out[state, default: [:]][id] = try get("/api/jobs/\(id)")["leases"] as? [[String: Any]] ?? []
+                }
+            }
+            return out
+        }
+
         /// Two 60 s jobs run on the worker's two slots when they are cancelled: CANCEL stops them
         /// at once, the other long ones never run, and the same worker process goes on with the
         /// short jobs until the sweep ends (long before the long jobs could have).
@@ -57,6 +82,19 @@ extension LiveSweeps {
             let records = try cmd.export(store: store)
             #expect(records.count == 6 && records.allSatisfy { $0.spec.noop?.sleepMilliseconds == 150 })
             #expect(coordinator.stderr.contains("told integ-canceller-\(getpid()) to stop it"))
+            // The lease history: the two running when cancelled end `cancelled`, the other four
+            // never had a lease; every done job's last lease ended with its result.
+            let history = try Self.leaseHistories(store: store, states: ["cancelled", "done"], children: children)
+            let cancelled = history["cancelled"] ?? [:]
+            #expect(cancelled.count == 6)
+            let ran = cancelled.values.filter { !$0.isEmpty }
+            #expect(ran.count == 2, "\(cancelled)")
+            for leases in ran {
+                #expect(leases.count == 1 && leases[0]["ending"] as? String == "cancelled" && leases[0]["reason"] == nil, "\(leases)")
+                #expect(leases[0]["worker"] as? String == "integ-canceller-\(getpid())" && leases[0]["host"] is String, "\(leases)")
+            }
+            #expect(history["done"]?.count == 6)
+            #expect(history["done"]?.values.allSatisfy { $0.last?["ending"] as? String == "result" } == true, "\(history["done"] ?? [:])")
         }
 
         /// `pause` stops new leases (running jobs finish, the sweep waits), `status` shows the rule,
@@ -133,6 +171,15 @@ extension LiveSweeps {
             #expect(log.components(separatedBy: "(timed out after 1 s)").count - 1 == 4, "\(log)")
             let f = try runToEnd(Bin.coordinator, ["status", "--store", store], in: scratch)
             #expect(f.stdout.contains("timed out after 1 s (2 runs, every one timed out)"), "\(f.stdout)")
+            // Each failed job had two leases: requeued after the first timeout, failed after the second.
+            let failed = try Self.leaseHistories(store: store, states: ["failed"], children: children)["failed"] ?? [:]
+            #expect(failed.count == 2)
+            for (id, leases) in failed {
+                #expect(leases.map { $0["ending"] as? String } == ["requeued", "failed"], "\(id): \(leases)")
+                #expect(leases.map { $0["reason"] as? String } == ["timed out after 1 s", "timed out after 1 s (2 runs, every one timed out)"],
+                        "\(id): \(leases)")
+                #expect(Set(leases.map { $0["id"] as? String }).count == 2, "two distinct lease ids: \(leases)")
+            }
         }
     }
 }

@@ -11,22 +11,34 @@ struct ProgressSnapshot: Equatable, Sendable {
     var workersAlive: Int
     /// Finished jobs per minute over the recent window; nil before there is a rate.
     var jobsPerMinute: Double?
+    /// Jobs cancelled by the user (final: they count as finished, never as left to run).
+    var cancelled = 0
+    /// Pending jobs a pause rule holds back (not in `pending`).
+    var paused = 0
 
-    /// Seconds until the remaining jobs finish at the current rate; nil if unknown.
+    /// True when jobs are left but every one of them is held by a pause rule.
+    var isPaused: Bool { paused > 0 && pending == 0 && running == 0 }
+
+    /// Seconds until the remaining jobs finish at the current rate; nil if unknown or paused.
     var etaSeconds: Double? {
-        guard let r = jobsPerMinute, r > 0 else { return nil }
-        let remaining = max(0, total - done - failed)
+        guard let r = jobsPerMinute, r > 0, !isPaused else { return nil }
+        let remaining = max(0, total - done - failed - cancelled)
         return Double(remaining) / r * 60
     }
 
+    /// `40/100 done (53.0%), running 4, failed 10, cancelled 3, paused 20, workers 3, 60.0 jobs/min, ETA 50s`;
+    /// diverged, cancelled and paused only when there are any; `sweep paused` instead of the ETA
+    /// when only paused jobs are left.
     var line: String {
-        let pct = total > 0 ? 100 * Double(done + failed) / Double(total) : 100
+        let pct = total > 0 ? 100 * Double(done + failed + cancelled) / Double(total) : 100
         var s = "\(done)/\(total) done (\(String(format: "%.1f", pct))%)"
         s += ", running \(running), failed \(failed)"
         if diverged > 0 { s += ", diverged \(diverged)" }
+        if cancelled > 0 { s += ", cancelled \(cancelled)" }
+        if paused > 0 { s += ", paused \(paused)" }
         s += ", workers \(workersAlive)"
         if let r = jobsPerMinute { s += ", \(String(format: r >= 100 ? "%.0f" : "%.1f", r)) jobs/min" }
-        s += ", ETA " + Self.formatDuration(etaSeconds)
+        s += isPaused ? ", sweep paused" : ", ETA " + Self.formatDuration(etaSeconds)
         return s
     }
 

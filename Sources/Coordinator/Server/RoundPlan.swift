@@ -6,12 +6,12 @@ import Shared
 /// and the ACKs that may leave only once those writes are durable. `CoordinatorServer` executes
 /// a plan; `RoundPlanTests` and `StoreSchedulerTests` check this same function.
 ///
-///     .assign          -> send ASSIGN now (lease ms = deadline - now), write .lease
+///     .assign          -> send ASSIGN now (lease ms = deadline - now), write .lease (with the
+///                         worker's host from its HELLO, for the lease history)
 ///     .commitResult    -> write .result (empty provenance host filled in), ACK after the commit
 ///     .ack             -> ACK after the commit (never before an earlier result's commit)
 ///     .requeue(failed) -> write .failure(final: false)   (keeps the message as last_error)
-///     .requeue(timedOut) -> write .failure(final: false)  ("timed out after N s (attempt k)")
-///     .requeue(other)  -> write .requeue
+///     .requeue(other)  -> write .requeue(cause)  (timedOut: last_error "timed out after N s (attempt k)")
 ///     .markFailed      -> write .failure(final: true)
 ///     .stopOnWorker    -> send CANCEL now
 ///     .markCancelled   -> write .cancel
@@ -62,12 +62,12 @@ struct RoundPlan: Equatable {
     /// - Parameters:
     ///   - specs: the spec of every job in `jobsToSend(actions)` (a missing one is a note, and
     ///     its lease is still written so the store mirrors the scheduler).
-    ///   - hostOf: each worker's host from its HELLO, for results whose provenance has none.
+    ///   - hostOf: each worker's host from its HELLO, for leases and for results whose provenance has none.
     init(_ actions: [Scheduler.Action], specs: [String: JobSpec], hostOf: [String: String], sessionID: String, now: Double) {
         for a in actions {
             switch a {
             case let .assign(jobID, worker, leaseID, deadline):
-                writes.append(.lease(LeaseGrant(jobID: jobID, leaseID: leaseID, worker: worker)))
+                writes.append(.lease(LeaseGrant(jobID: jobID, leaseID: leaseID, worker: worker, host: hostOf[worker])))
                 guard let spec = specs[jobID] else { notes.append(.missingSpec(jobID: jobID)); continue }
                 let ms = Int(max(0, deadline - now) * 1000)
                 beforeCommit.append(.send(worker: worker, .assign(.init(jobID: jobID, leaseID: leaseID, spec: spec, leaseMs: ms))))
@@ -86,13 +86,14 @@ struct RoundPlan: Equatable {
                 acksAfterCommit.append((worker, jobID))
             case let .requeue(jobID, reason):
                 notes.append(.requeued(jobID: jobID))
-                if case let .failed(message, _) = reason {
-                    writes.append(.failure(jobID: jobID, message: message, final: false))
-                } else if case let .timedOut(seconds, attempt) = reason {
-                    let limit = seconds.rounded() == seconds ? String(Int(seconds)) : String(seconds)
-                    writes.append(.failure(jobID: jobID, message: "timed out after \(limit) s (attempt \(attempt))", final: false))
-                } else {
-                    writes.append(.requeue(jobID: jobID))
+                switch reason {
+                case let .failed(message, _): writes.append(.failure(jobID: jobID, message: message, final: false))
+                case .leaseExpired: writes.append(.requeue(jobID: jobID, cause: .leaseExpired))
+                case .workerDead: writes.append(.requeue(jobID: jobID, cause: .workerDead))
+                case .workerRestarted: writes.append(.requeue(jobID: jobID, cause: .workerRestarted))
+                case .handedBack: writes.append(.requeue(jobID: jobID, cause: .handedBack))
+                case let .timedOut(seconds, attempt):
+                    writes.append(.requeue(jobID: jobID, cause: .timedOut(seconds: seconds, attempt: attempt)))
                 }
             case let .markFailed(jobID, error):
                 notes.append(.failedForGood(jobID: jobID, error: error))

@@ -194,7 +194,8 @@ struct RunSweepCommand: ParsableCommand {
             rate.record(now: now, finished: p.done + p.failed)
             let snap = ProgressSnapshot(total: p.total, done: p.done, running: p.running, pending: p.pending,
                                         failed: p.failed, diverged: divergedBefore + server.stats.divergedCommitted,
-                                        workersAlive: p.workersAlive, jobsPerMinute: rate.perMinute)
+                                        workersAlive: p.workersAlive, jobsPerMinute: rate.perMinute,
+                                        cancelled: p.cancelled, paused: p.paused)
             printer.show(snap, now: now)
             webHook?.afterRound(server, seconds: now - roundStart, jobsPerMinute: rate.perMinute, diverged: snap.diverged)
             let due = clock.after(round: p, now: now)

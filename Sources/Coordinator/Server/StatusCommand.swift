@@ -29,7 +29,7 @@ struct StatusCommand: ParsableCommand {
         let snap = ProgressSnapshot(total: c.total, done: c.done, running: c.leased, pending: c.pending,
                                     failed: c.failed, diverged: c.diverged,
                                     workersAlive: running ? (live?.workersAlive ?? 0) : 0,
-                                    jobsPerMinute: running ? live?.jobsPerMinute : nil)
+                                    jobsPerMinute: running ? live?.jobsPerMinute : nil, cancelled: c.cancelled)
         if json {
             struct Out: Codable {
                 var total, done, pending, leased, failed, cancelled, diverged, workersAlive: Int
@@ -53,7 +53,6 @@ struct StatusCommand: ParsableCommand {
             print("coordinator: not running" + (c.pending + c.leased == 0 && c.total > 0 ? " (sweep complete)" : ""))
         }
         print(snap.line)
-        if c.cancelled > 0 { print("cancelled: \(c.cancelled) job(s)") }
         for r in pauseRules { print("paused: \(describe(r)) (rule \(r.id); `urnn-coordinator resume` lifts it)") }
         let failures = (try? db.failures()) ?? []
         for f in failures.prefix(10) { print("failed \(f.jobID) \(f.spec.summary): \(f.lastError ?? "?")") }

@@ -86,6 +86,14 @@ extension Store {
                     report.imported += 1
                     if r.provenance.buildVersion != currentBuild { report.otherBuild[r.provenance.buildVersion, default: 0] += 1 }
                 }
+                if report.imported > 0 {
+                    // A job imported while a lease of it was open (its coordinator died): that
+                    // lease is over, the job has its result.
+                    try db.execute(sql: """
+                        UPDATE leases SET ended_at = ?, ending = 'result', detail = 'imported'
+                        WHERE ended_at IS NULL AND job_id IN (SELECT id FROM jobs WHERE state = 'done')
+                        """, arguments: [now])
+                }
                 if var first = conflicts.first {
                     first.more = conflicts.count - 1
                     throw first  // rolls the transaction back

@@ -9,13 +9,18 @@ import Shared
 extension Store {
     /// Applies the operations in order, in ONE transaction: all or nothing.
     ///
-    /// - `.lease`: the job becomes `leased` to the worker, `attempts += 1` (a `done` job is left alone).
+    /// - `.lease`: the job becomes `leased` to the worker, `attempts += 1` (a `done` job is left
+    ///   alone), and the lease is added to its history (`leases`).
     /// - `.result`: stores the result unless the job already has one (then it is reported as a
     ///   duplicate and nothing changes: a result is never overwritten); the job becomes `done`.
-    /// - `.requeue`: a `leased` job becomes `pending` again.
+    /// - `.requeue`: a `leased` job becomes `pending` again (a timeout also sets `last_error`).
     /// - `.failure`: records the message as `last_error`; the job becomes `failed` (final) or
     ///   `pending`. A `done` job is left alone.
     /// - `.cancel`: the job becomes `cancelled` (final). A `done` job is left alone.
+    ///
+    /// Each of the last four that changed the job ends its open lease, if it has one (`ending`
+    /// result, requeued with the cause, failed with the message, cancelled): the history costs
+    /// one INSERT per lease and one UPDATE per end, inside this same transaction.
     ///
     /// Operations naming a job the store does not have are skipped and reported in `unknown`.
     @discardableResult
@@ -39,27 +44,34 @@ extension Store {
                             UPDATE jobs SET state = 'leased', lease_id = ?, worker = ?, attempts = attempts + 1, updated_at = ?
                             WHERE id = ? AND state != 'done'
                             """).execute(arguments: [g.leaseID, g.worker, now, g.jobID])
-                        if db.changesCount == 0, try !exists(db, g.jobID) { report.unknown.append(g.jobID) }
+                        if db.changesCount == 1 {
+                            try db.cachedStatement(sql: """
+                                INSERT INTO leases (lease_id, job_id, worker, host, granted_at) VALUES (?, ?, ?, ?, ?)
+                                """).execute(arguments: [g.leaseID, g.jobID, g.worker, g.host, now])
+                        } else if try !exists(db, g.jobID) {
+                            report.unknown.append(g.jobID)
+                        }
                     case .result(let r):
                         try commit(r, outcomeJSON: outcomeJSON!, now: now, db: db, into: &report)
-                    case .requeue(let id):
+                    case let .requeue(id, cause):
                         try db.cachedStatement(sql: """
-                            UPDATE jobs SET state = 'pending', lease_id = NULL, worker = NULL, updated_at = ?
+                            UPDATE jobs SET state = 'pending', lease_id = NULL, worker = NULL,
+                                            last_error = COALESCE(?, last_error), updated_at = ?
                             WHERE id = ? AND state = 'leased'
-                            """).execute(arguments: [now, id])
-                        if db.changesCount == 0, try !exists(db, id) { report.unknown.append(id) }
+                            """).execute(arguments: [cause.lastError, now, id])
+                        try ended(id, .requeued, cause.description, now: now, db: db, into: &report)
                     case let .failure(id, message, final):
                         try db.cachedStatement(sql: """
                             UPDATE jobs SET state = ?, last_error = ?, lease_id = NULL, worker = NULL, updated_at = ?
                             WHERE id = ? AND state != 'done'
                             """).execute(arguments: [final ? "failed" : "pending", message, now, id])
-                        if db.changesCount == 0, try !exists(db, id) { report.unknown.append(id) }
+                        try ended(id, .failed, message, now: now, db: db, into: &report)
                     case .cancel(let id):
                         try db.cachedStatement(sql: """
                             UPDATE jobs SET state = 'cancelled', lease_id = NULL, worker = NULL, updated_at = ?
                             WHERE id = ? AND state != 'done'
                             """).execute(arguments: [now, id])
-                        if db.changesCount == 0, try !exists(db, id) { report.unknown.append(id) }
+                        try ended(id, .cancelled, nil, now: now, db: db, into: &report)
                     }
                 }
                 return report
@@ -79,12 +91,32 @@ extension Store {
             try db.cachedStatement(sql: """
                 UPDATE jobs SET state = 'done', lease_id = NULL, worker = NULL, updated_at = ? WHERE id = ?
                 """).execute(arguments: [now, r.jobID])
+            try endLease(of: r.jobID, .result, nil, now: now, db: db)
             report.committed.append(r.jobID)
         } else if try exists(db, r.jobID) {
             report.duplicates.append(r.jobID)
         } else {
             report.unknown.append(r.jobID)
         }
+    }
+
+    /// After a job update: if it changed the job, ends the job's open lease; if it changed
+    /// nothing, reports an unknown job.
+    private func ended(_ id: String, _ ending: LeaseEnding, _ detail: String?, now: Double, db: Database,
+                       into report: inout CommitReport) throws {
+        if db.changesCount == 1 {
+            try endLease(of: id, ending, detail, now: now, db: db)
+        } else if try !exists(db, id) {
+            report.unknown.append(id)
+        }
+    }
+
+    /// Ends the job's open lease (at most one: a job is leased again only after its lease ended).
+    /// A job without one (pending, paused) is left as it is.
+    private func endLease(of id: String, _ ending: LeaseEnding, _ detail: String?, now: Double, db: Database) throws {
+        try db.cachedStatement(sql: """
+            UPDATE leases SET ended_at = ?, ending = ?, detail = ? WHERE job_id = ? AND ended_at IS NULL
+            """).execute(arguments: [now, ending.rawValue, detail, id])
     }
 
     private func exists(_ db: Database, _ id: String) throws -> Bool {
@@ -115,12 +147,12 @@ extension Store {
         try apply([.failure(jobID: jobID, message: message, final: final)])
     }
 
-    /// Puts leased jobs back to pending.
-    public func requeue(_ jobIDs: [String]) throws(StoreError) {
-        try apply(jobIDs.map { .requeue(jobID: $0) })
+    /// Puts leased jobs back to pending; their leases end as requeued for `cause`.
+    public func requeue(_ jobIDs: [String], cause: RequeueCause) throws(StoreError) {
+        try apply(jobIDs.map { .requeue(jobID: $0, cause: cause) })
     }
 
-    public func requeue(jobID: String) throws(StoreError) {
-        try requeue([jobID])
+    public func requeue(jobID: String, cause: RequeueCause) throws(StoreError) {
+        try requeue([jobID], cause: cause)
     }
 }

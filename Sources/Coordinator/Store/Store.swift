@@ -12,9 +12,14 @@ import Shared
 ///     results (job_id PK -> jobs.id, status, outcome JSON, host, worker_id,
 ///              build_version, wall_seconds, finished_at)
 ///     coordinator_status (id = 1, body JSON): what a running coordinator says about itself
+///     steering (id, verb, sweep, filter, created, last_job): pause and cancel rules (Store+Steering.swift)
+///     leases  (lease_id, job_id -> jobs.id, worker, host, granted_at, ended_at, ending, detail):
+///              every lease a job was given, oldest first (rowid order); Store+Leases.swift
 ///
 /// `jobs.state` is `pending`, `leased`, `done`, `failed` or `cancelled` (by the user; final);
-/// `attempts` counts leases granted. `steering` holds pause and cancel rules (Store+Steering.swift).
+/// `attempts` counts leases granted. A `leases` row is written with the lease (`.lease`) and
+/// ended (`ending` = result, failed, requeued or cancelled) by the write that ends it, in the
+/// same transaction as the job's own change: one INSERT per lease, one UPDATE per end.
 /// A result row is written at most once per job and never overwritten: `results.job_id`
 /// is the primary key and inserts are `INSERT OR IGNORE`. A job is `done` exactly when it has
 /// a result row; both change in the same transaction.
@@ -171,6 +176,28 @@ public final class Store: Sendable {
                 t.column("last_job", .integer).notNull().defaults(to: 0)
             }
         }
+        // Lease history (Store+Leases.swift): every lease a job was given and how it ended. A job
+        // leased when the store is migrated gets its current lease (granted when the job row last
+        // changed, which for a leased job is its lease); the next `resumeState` ends it.
+        m.registerMigration("v4-leases") { db in
+            try db.create(table: "leases") { t in
+                t.column("lease_id", .text).notNull()
+                t.column("job_id", .text).notNull().references("jobs")
+                t.column("worker", .text).notNull()
+                t.column("host", .text)
+                t.column("granted_at", .double).notNull()
+                t.column("ended_at", .double)
+                t.column("ending", .text).check(sql: "ending IN ('result', 'failed', 'requeued', 'cancelled')")
+                t.column("detail", .text)
+            }
+            // The only index: a job's leases (its page, and ending its open lease).
+            try db.create(index: "leases_job", on: "leases", columns: ["job_id"])
+            try db.execute(sql: """
+                INSERT INTO leases (lease_id, job_id, worker, granted_at)
+                SELECT lease_id, id, COALESCE(worker, ''), updated_at FROM jobs
+                WHERE state = 'leased' AND lease_id IS NOT NULL ORDER BY rowid
+                """)
+        }
         return m
     }
 
@@ -207,7 +234,7 @@ public final class Store: Sendable {
     }
 
     /// Prepares a (re)start: leased jobs go back to pending (their leases belonged to a
-    /// previous run), any job with a result is `done`, and with `retryFailed` failed jobs
+    /// previous run, and end in the lease history as requeued: coordinator restarted), any job with a result is `done`, and with `retryFailed` failed jobs
     /// get another chance. Returns what the scheduler starts from.
     public func resumeState(retryFailed: Bool = false) throws(StoreError) -> ResumeState {
         let now = clock()
@@ -224,6 +251,9 @@ public final class Store: Sendable {
                     WHERE state = 'leased'
                     """, arguments: [now])
                 let requeued = db.changesCount
+                // Leases of the previous run end here (the job went back to pending above).
+                try db.execute(sql: "UPDATE leases SET ended_at = ?, ending = 'requeued', detail = ? WHERE ended_at IS NULL",
+                               arguments: [now, RequeueCause.coordinatorRestarted.description])
                 if retryFailed {
                     try db.execute(sql: "UPDATE jobs SET state = 'pending', updated_at = ? WHERE state = 'failed'",
                                    arguments: [now])

@@ -76,8 +76,77 @@ public struct LeaseGrant: Sendable, Equatable {
     public var jobID: String
     public var leaseID: String
     public var worker: String
-    public init(jobID: String, leaseID: String, worker: String) {
-        self.jobID = jobID; self.leaseID = leaseID; self.worker = worker
+    /// The worker's host from its HELLO, when known (kept in the lease history).
+    public var host: String?
+    public init(jobID: String, leaseID: String, worker: String, host: String? = nil) {
+        self.jobID = jobID; self.leaseID = leaseID; self.worker = worker; self.host = host
+    }
+}
+
+/// Why a lease was taken back before its run ended: the `detail` of a `requeued` lease.
+public enum RequeueCause: Sendable, Equatable, CustomStringConvertible {
+    /// No heartbeat listed the job for the lease timeout.
+    case leaseExpired
+    /// Its worker went silent and was declared dead.
+    case workerDead
+    /// The worker handed it back (or left) with a DISCONNECT.
+    case handedBack
+    /// The worker said hello again without listing the job.
+    case workerRestarted
+    /// It ran past the sweep's `timeout` and was stopped (`attempt` timeouts so far).
+    case timedOut(seconds: Double, attempt: Int)
+    /// The coordinator stopped while the lease was out (`Store.resumeState` at the next start).
+    case coordinatorRestarted
+
+    public var description: String {
+        switch self {
+        case .leaseExpired: "lease expired"
+        case .workerDead: "worker dead"
+        case .handedBack: "handed back"
+        case .workerRestarted: "worker restarted"
+        case .timedOut(let seconds, _): "timed out after \(Self.seconds(seconds)) s"
+        case .coordinatorRestarted: "coordinator restarted"
+        }
+    }
+
+    /// What the job's `last_error` says after this requeue (nil: left as it was).
+    var lastError: String? {
+        if case let .timedOut(seconds, attempt) = self { return "timed out after \(Self.seconds(seconds)) s (attempt \(attempt))" }
+        return nil
+    }
+
+    static func seconds(_ s: Double) -> String { s.rounded() == s && abs(s) < 1e15 ? String(Int(s)) : String(s) }
+}
+
+/// How a lease ended (`leases.ending`).
+public enum LeaseEnding: String, Sendable, Equatable, CaseIterable {
+    /// Its run's result was stored.
+    case result
+    /// Its run failed (`detail`: the error); the job was retried or failed for good.
+    case failed
+    /// Taken back without a result (`detail`: a `RequeueCause`).
+    case requeued
+    /// The job was cancelled by the user while it ran.
+    case cancelled
+}
+
+/// One row of the lease history (`Store.leases(ofJob:)`).
+public struct LeaseRecord: Sendable, Equatable {
+    public var leaseID: String
+    public var jobID: String
+    public var worker: String
+    public var host: String?
+    /// Seconds since 1970 (the store's clock at the commit that recorded it).
+    public var grantedAt: Double
+    /// nil while the lease is held.
+    public var endedAt: Double?
+    public var ending: LeaseEnding?
+    /// The failure's message, or the requeue's cause.
+    public var detail: String?
+    public init(leaseID: String, jobID: String, worker: String, host: String?, grantedAt: Double,
+                endedAt: Double?, ending: LeaseEnding?, detail: String?) {
+        self.leaseID = leaseID; self.jobID = jobID; self.worker = worker; self.host = host; self.grantedAt = grantedAt
+        self.endedAt = endedAt; self.ending = ending; self.detail = detail
     }
 }
 
@@ -96,8 +165,9 @@ public struct ResultCommit: Sendable, Equatable {
 public enum StoreOp: Sendable, Equatable {
     case lease(LeaseGrant)
     case result(ResultCommit)
-    /// Back to pending (lease expired, worker dead, handed back).
-    case requeue(jobID: String)
+    /// Back to pending (lease expired, worker dead, handed back, worker restarted, timed out);
+    /// a timeout also sets `last_error`.
+    case requeue(jobID: String, cause: RequeueCause)
     /// A failed run: `final` marks the job failed, otherwise it goes back to pending.
     case failure(jobID: String, message: String, final: Bool)
     /// Cancelled by the user: the job becomes `cancelled` (final) unless it is done.

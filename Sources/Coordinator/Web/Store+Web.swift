@@ -104,8 +104,9 @@ extension Store {
         }
     }
 
-    /// One job with its result row, or nil.
-    func jobDetail(id: String) throws(StoreError) -> (row: WebJobRow, outcome: String?, provenance: Provenance?, finishedAt: Double?)? {
+    /// One job with its result row and its lease history (one snapshot), or nil.
+    func jobDetail(id: String) throws(StoreError)
+        -> (row: WebJobRow, outcome: String?, provenance: Provenance?, finishedAt: Double?, leases: [LeaseRecord])? {
         try StoreError.wrap(.read, "read job \(id) from \(file)") {
             try pool.read { db in
                 guard let row = try Row.fetchOne(db, sql: """
@@ -117,7 +118,7 @@ extension Store {
                     """, arguments: [id]) else { return nil }
                 let outcome: String? = row[12]
                 let prov = outcome == nil ? nil : Provenance(host: row[13], workerID: row[14], buildVersion: row[15], wallSeconds: row[16])
-                return (WebJobRow(row: row), outcome, prov, row[17] as Double?)
+                return (WebJobRow(row: row), outcome, prov, row[17] as Double?, try leases(ofJob: id, db))
             }
         }
     }

@@ -112,8 +112,13 @@ final class StoreWebSource: SweepSource, @unchecked Sendable {
                                     build: prov.buildVersion, wallSeconds: prov.wallSeconds, finishedAt: d.finishedAt ?? 0)
             curves = JobCurves.figure(o)?.svg()
         }
+        let leases = d.leases.map {
+            LeaseView(id: $0.leaseID, worker: $0.worker, host: $0.host, grantedAt: $0.grantedAt, endedAt: $0.endedAt,
+                      ending: $0.ending?.rawValue, reason: $0.detail)
+        }
         return JobView(row: Self.row(d.row), spec: d.row.spec, attempts: d.row.attempts, leaseID: d.row.leaseID,
-                       lastError: d.row.lastError, updatedAt: d.row.updatedAt, result: result, curvesSVG: curves.map(JobCurves.inline))
+                       lastError: d.row.lastError, updatedAt: d.row.updatedAt, result: result, curvesSVG: curves.map(JobCurves.inline),
+                       leases: leases)
     }
 
     func results() throws -> ResultsView {
