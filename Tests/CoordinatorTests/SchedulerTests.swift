@@ -65,6 +65,22 @@ import Testing
         #expect(s.invariantViolations().isEmpty)
     }
 
+    @Test func aJobThatLosesTooManyLeasesFailsWithAReasonInWords() {
+        var c = Scheduler.Configuration(sessionID: "s")
+        c.maxLeaseLosses = 1
+        var s = Scheduler(configuration: c, pending: [.init(id: "j1", kind: .noop)], done: [])
+        _ = s.hello(worker: "A", slots: 1, kinds: Scheduler.everyKind, now: 0)
+        for t in [1.0, 2, 3] { _ = s.heartbeat(worker: "A", running: [], now: t) }
+        let acts = s.tick(now: 3.01)
+        #expect(acts.contains(.markFailed(jobID: "j1", error: "lost its lease 1 times (last: lease expired); "
+            + "the job may be killing or stalling its workers")), "\(acts)")
+        // Every reason reads as words, not as a Swift enum case.
+        #expect([Scheduler.RequeueReason.failed(message: "boom", attempt: 2), .leaseExpired, .workerDead(worker: "w1"),
+                  .workerRestarted(worker: "w1"), .handedBack(worker: "w1"), .timedOut(seconds: 60, attempt: 1)].map(\.description)
+                == ["failed on attempt 2: boom", "lease expired", "worker w1 declared dead", "worker w1 restarted",
+                    "handed back by worker w1", "timed out after 60 s (attempt 1)"])
+    }
+
     @Test func heartbeatListingTheJobKeepsTheLeaseAlive() {
         var s = Self.make(jobs: 1)
         _ = s.hello(worker: "A", slots: 1, kinds: Scheduler.everyKind, now: 0)

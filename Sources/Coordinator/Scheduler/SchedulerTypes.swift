@@ -137,3 +137,18 @@ extension Scheduler {
         public var isFinished: Bool { pending == 0 && running == 0 && paused == 0 }
     }
 }
+
+/// How a requeue reads in a job's error text ("lost its lease 3 times (last: worker w1 declared dead)").
+extension Scheduler.RequeueReason: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case let .failed(message, attempt): "failed on attempt \(attempt): \(message)"
+        case .leaseExpired: "lease expired"
+        case let .workerDead(worker): "worker \(worker) declared dead"
+        case let .workerRestarted(worker): "worker \(worker) restarted"
+        case let .handedBack(worker): "handed back by worker \(worker)"
+        case let .timedOut(seconds, attempt):
+            "timed out after \(seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)) s (attempt \(attempt))"
+        }
+    }
+}
