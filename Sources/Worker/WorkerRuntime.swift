@@ -157,7 +157,12 @@ final class WorkerRuntime: @unchecked Sendable {
                     + "is --curve-server-key the coordinator's public key?")
             case .closedDuringHandshake:
                 break   // a plaintext connection that dropped: the liveness rules deal with it
-            case .other, .noDetail:
+            case .noDetail:
+                // A plaintext worker's handshake fails without detail when the coordinator closes
+                // first on the mechanism mismatch (libzmq reports it either way, by timing).
+                log("refused by the coordinator: it requires CURVE, most likely (the handshake failed with no "
+                    + "detail from libzmq); give --curve-server-key")
+            case .other:
                 log("refused by the coordinator: \(f)")
             }
         }
