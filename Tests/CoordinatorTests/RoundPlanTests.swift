@@ -45,7 +45,8 @@ import Testing
         // ACKs in action order, after the commit: a later .ack never overtakes an earlier commit.
         #expect(plan.acksAfterCommit.map { "\($0.worker):\($0.jobID)" } == ["A:j2", "B:j9", "B:j3", "F:zz"])
         #expect(plan.notes == [
-            .duplicateResult(jobID: "j9"), .requeued(jobID: "j4"), .requeued(jobID: "j5"),
+            .duplicateResult(jobID: "j9"), .requeued(jobID: "j4", reason: .failed(message: "flaky", attempt: 1)),
+            .requeued(jobID: "j5", reason: .leaseExpired),
             .failedForGood(jobID: "j6", error: "boom"), .workerDead(worker: "D"), .unknownJob(worker: "F", jobID: "zz"),
         ])
     }

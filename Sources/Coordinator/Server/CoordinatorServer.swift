@@ -295,13 +295,6 @@ final class CoordinatorServer {
         let assigned = RoundPlan.jobsToSend(actions)
         let specs = assigned.isEmpty ? [:] : try store.specs(for: assigned)
         let plan = RoundPlan(actions, specs: specs, hostOf: hostOf, sessionID: sessionID, now: clock())
-        for case let .requeue(_, reason) in actions {
-            switch reason {
-            case .leaseExpired: stats.leaseExpiries += 1
-            case .failed, .timedOut: stats.retries += 1
-            default: break
-            }
-        }
         for step in plan.beforeCommit {
             switch step {
             case let .send(worker, m): send(m, toWorker: worker)
@@ -333,7 +326,13 @@ final class CoordinatorServer {
             logger.warning("refused RESULT for job \(jobID) from \(worker): it never held the job's lease (not stored)")
         case let .staleJob(worker, jobID):
             logger.info("worker \(worker) still holds job \(jobID), which is stored or failed: told to drop it")
-        case .requeued: stats.requeued += 1
+        case let .requeued(_, reason):
+            stats.requeued += 1
+            switch reason {
+            case .leaseExpired: stats.leaseExpiries += 1
+            case .failed, .timedOut: stats.retries += 1
+            case .workerDead, .workerRestarted, .handedBack: break
+            }
         case let .stopped(jobID, worker, reason):
             logger.info("job \(jobID) \(reason): told \(worker) to stop it")
         case let .cancelled(jobID):

@@ -33,7 +33,7 @@ struct RoundPlan: Equatable {
         case lateResult(jobID: String)
         case refusedResult(worker: String, jobID: String)
         case staleJob(worker: String, jobID: String)
-        case requeued(jobID: String)
+        case requeued(jobID: String, reason: Scheduler.RequeueReason)
         case stopped(jobID: String, worker: String, reason: String)
         case cancelled(jobID: String)
         case failedForGood(jobID: String, error: String)
@@ -85,7 +85,7 @@ struct RoundPlan: Equatable {
                 }
                 acksAfterCommit.append((worker, jobID))
             case let .requeue(jobID, reason):
-                notes.append(.requeued(jobID: jobID))
+                notes.append(.requeued(jobID: jobID, reason: reason))
                 switch reason {
                 case let .failed(message, _): writes.append(.failure(jobID: jobID, message: message, final: false))
                 case .leaseExpired: writes.append(.requeue(jobID: jobID, cause: .leaseExpired))

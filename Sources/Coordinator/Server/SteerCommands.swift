@@ -41,10 +41,7 @@ struct SteeringSelection: ParsableArguments {
     }
 
     /// "a running coordinator applies it within a second" or "no coordinator is running".
-    var coordinatorNote: String {
-        StoreLock.holder(storePath: store).map { "the running coordinator (\($0)) applies it within a second" }
-            ?? "no coordinator is running: it applies when one starts"
-    }
+    var coordinatorNote: String { Store.steeringNote(storePath: store) }
 }
 
 /// `urnn-coordinator pause --store X [--sweep NAME] [--where ...]`
@@ -88,13 +85,9 @@ struct CancelCommand: ParsableCommand {
     @OptionGroup var selection: SteeringSelection
 
     func run() throws {
-        let db = try selection.openStore()
-        // With no coordinator running, take its lock for the moment and mark the jobs at once;
-        // otherwise the coordinator, the only writer of job states while it runs, does it.
-        let lock = try? StoreLock(storePath: selection.store)
-        let report = try db.cancel(sweep: selection.sweep, where: try selection.filter(), applyNow: lock != nil)
-        withExtendedLifetime(lock) {}
-        if lock != nil {
+        let (report, appliedNow) = try selection.openStore().cancelMarkingAtOnceIfIdle(
+            sweep: selection.sweep, where: try selection.filter())
+        if appliedNow {
             print("cancelled \(selection.what): \(report.cancelledNow) job(s) (rule \(report.rule?.id ?? 0))")
         } else {
             print("cancelling \(selection.what): \(report.matching) unfinished job(s) match (rule \(report.rule?.id ?? 0)); "

@@ -91,6 +91,24 @@ extension Store {
         return report
     }
 
+    /// `cancel` as `urnn-coordinator cancel` and the web view give it: with no coordinator on the
+    /// store, its lock is held for the moment and the jobs are marked at once; otherwise the running
+    /// coordinator, the one writer of job states while it runs, does it. `appliedNow` says which.
+    public func cancelMarkingAtOnceIfIdle(sweep: String?, where filter: JobFilter) throws(StoreError)
+        -> (report: SteeringReport, appliedNow: Bool) {
+        let lock = try? StoreLock(storePath: path)
+        let report = try cancel(sweep: sweep, where: filter, applyNow: lock != nil)
+        withExtendedLifetime(lock) {}
+        return (report, lock != nil)
+    }
+
+    /// Who applies a rule just written: "the running coordinator (pid ... on host) applies it
+    /// within a second", or that none is running.
+    public static func steeringNote(storePath: String) -> String {
+        StoreLock.holder(storePath: storePath).map { "the running coordinator (\($0)) applies it within a second" }
+            ?? "no coordinator is running: it applies when one starts"
+    }
+
     /// Every rule, oldest first.
     public func steeringRules() throws(StoreError) -> [SteeringRule] {
         let rows = try StoreError.wrap(.read, "read steering rules of \(file)") {

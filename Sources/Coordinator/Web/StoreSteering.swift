@@ -17,8 +17,7 @@ struct StoreSteering: SweepSteering {
             try db.requireWhole()
         } catch { throw WebError(500, "cannot open the store for steering: \(error)") }
         let what = (sweep.map { "sweep \($0)" } ?? "every sweep") + (jobFilter.pairs.isEmpty ? "" : " where \(jobFilter)")
-        let note = StoreLock.holder(storePath: storePath).map { "the running coordinator (\($0)) applies it within a second" }
-            ?? "no coordinator is running: it applies when one starts"
+        let note = Store.steeringNote(storePath: storePath)
         do {
             switch action {
             case .pause:
@@ -31,12 +30,8 @@ struct StoreSteering: SweepSteering {
                     : "lifted pause rule(s) \(r.removed.map { String($0.id) }.joined(separator: ", ")); \(note)"
                 return SteeringResponse(action: action.rawValue, matched: r.matching, changed: 0, message: message)
             case .cancel:
-                // As `cancel`: with no coordinator on the store, hold its lock for the moment and
-                // mark the jobs at once; otherwise the coordinator, the one writer of job states, does.
-                let lock = try? StoreLock(storePath: storePath)
-                let r = try db.cancel(sweep: sweep, where: jobFilter, applyNow: lock != nil)
-                withExtendedLifetime(lock) {}
-                let message = lock != nil ? "cancelled \(what): \(r.cancelledNow) job(s) (rule \(r.rule?.id ?? 0))"
+                let (r, appliedNow) = try db.cancelMarkingAtOnceIfIdle(sweep: sweep, where: jobFilter)
+                let message = appliedNow ? "cancelled \(what): \(r.cancelledNow) job(s) (rule \(r.rule?.id ?? 0))"
                     : "cancelling \(what): \(r.matching) unfinished job(s) match (rule \(r.rule?.id ?? 0)); \(note)"
                 return SteeringResponse(action: action.rawValue, matched: r.matching, changed: r.cancelledNow, message: message)
             }
